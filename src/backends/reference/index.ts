@@ -1,0 +1,40 @@
+import { TinyconvError } from '../../core/errors.js';
+import type { Backend, Kernel } from '../../core/backend.js';
+import type { Shape } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { arr } from './storage.js';
+import { elementwiseKernels } from './kernels/elementwise.js';
+
+/** Every reference kernel, by name: the ground truth other backends are compared with. */
+export const referenceKernels: Record<string, Kernel> = {
+  ...elementwiseKernels,
+};
+
+/**
+ * The reference backend: plain TypeScript over typed arrays, forward and backward for every op.
+ * `float64` computes in double precision; the gradient checks use it for finite differences.
+ */
+export function createReferenceBackend(precision: 'float32' | 'float64' = 'float32'): Backend {
+  const name = precision === 'float32' ? 'reference' : 'reference64';
+  const backend: Backend = {
+    name,
+    kernels: referenceKernels,
+    upload(data: Float32Array | Float64Array, shape: Shape) {
+      if (data.length !== shape.reduce((a, d) => a * d, 1)) {
+        throw new TinyconvError('E_SHAPE', `${name}: ${data.length} values do not fill shape [${shape.join(', ')}]`);
+      }
+      const copy = precision === 'float32' ? Float32Array.from(data) : Float64Array.from(data);
+      return new Tensor(shape, backend, copy);
+    },
+    async read(t) {
+      return backend.readSync(t);
+    },
+    readSync(t) {
+      return Float32Array.from(arr(t));
+    },
+    release() {
+      // Typed arrays are garbage-collected; dropping the handle (done by Tensor) is enough.
+    },
+  };
+  return backend;
+}

@@ -1,0 +1,11 @@
+/** tinyconv: run and fine-tune CNNs on the web platform. The public API. */
+
+export { TinyconvError, type ErrorCode } from './core/errors.js';
+export { Tensor, hostBackendOf, type NestedArray } from './core/tensor.js';
+export type { Shape } from './core/shape.js';
+export type { Backend, Kernel } from './core/backend.js';
+export type { OpDef, Mode, Cost } from './core/op.js';
+export { runOp, grad } from './core/engine.js';
+export { OPS, getOp } from './ops/registry.js';
+export { createReferenceBackend } from './backends/reference/index.js';
+export { decodeNpy, encodeNpy } from './io/npy.js';
