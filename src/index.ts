@@ -8,4 +8,5 @@ export type { OpDef, Mode, Cost } from './core/op.js';
 export { runOp, grad } from './core/engine.js';
 export { OPS, getOp } from './ops/registry.js';
 export { createReferenceBackend } from './backends/reference/index.js';
+export { loadWasmKernels, type WasmKernels, type WasmLoadOptions } from './backends/wasm/loader.js';
 export { decodeNpy, encodeNpy } from './io/npy.js';

@@ -4,10 +4,30 @@ import type { Shape } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
 import { arr } from './storage.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
+import { movementKernels } from './kernels/movement.js';
+import { padKernels } from './kernels/pad.js';
+import { resizeKernels } from './kernels/resize.js';
+import { poolKernels } from './kernels/pool.js';
+import { convKernels } from './kernels/conv.js';
+import { biasKernels } from './kernels/bias.js';
+import { matmulKernels } from './kernels/matmul.js';
+import { softmaxKernels } from './kernels/softmax.js';
+import { normalizationKernels } from './kernels/normalization.js';
+import { dropoutKernels } from './kernels/dropout.js';
 
 /** Every reference kernel, by name: the ground truth other backends are compared with. */
 export const referenceKernels: Record<string, Kernel> = {
   ...elementwiseKernels,
+  ...movementKernels,
+  ...padKernels,
+  ...resizeKernels,
+  ...poolKernels,
+  ...convKernels,
+  ...biasKernels,
+  ...matmulKernels,
+  ...softmaxKernels,
+  ...normalizationKernels,
+  ...dropoutKernels,
 };
 
 /**

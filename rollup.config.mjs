@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+
+/**
+ * Bundles the compiled sources (build/esm, from `tsc -p tsconfig.build.json`) into dist/:
+ * - tinyconv.js, the library, with tinyconv.wasm beside it, where the wasm loader looks for it
+ *   (new URL('./tinyconv.wasm', import.meta.url));
+ * - cli.js, the command line, which imports the library from ./tinyconv.js rather than carrying
+ *   a second copy of it (two copies would mean two TinyconvError classes and two engines).
+ * Type declarations go to dist/types straight from tsc.
+ */
+
+const ESM = resolve('build/esm');
+const LIB_ENTRY = resolve(ESM, 'index.js');
+const CLI_DIR = resolve(ESM, 'cli');
+const WASM = 'build/wasm/tinyconv.wasm';
+
+/** Emits the compiled kernels as an asset next to the bundle. */
+function wasmAsset() {
+  return {
+    name: 'wasm-asset',
+    async generateBundle() {
+      let source;
+      try {
+        source = await readFile(WASM);
+      } catch {
+        this.error(`${WASM} is missing: run \`npm run build:wasm\` first`);
+      }
+      this.emitFile({ type: 'asset', fileName: 'tinyconv.wasm', source });
+    },
+  };
+}
+
+/**
+ * Resolves the CLI's imports of src/index.ts to ./tinyconv.js, and fails the build when the CLI
+ * reaches into the library any other way (that code would be bundled twice).
+ */
+function libraryAsExternal() {
+  return {
+    name: 'library-as-external',
+    resolveId(source, importer) {
+      if (!importer || !source.startsWith('.')) return null;
+      const target = resolve(dirname(importer), source);
+      if (target === LIB_ENTRY) return { id: './tinyconv.js', external: 'absolute' };
+      if (target.startsWith(ESM) && !target.startsWith(CLI_DIR + '/')) {
+        this.error(
+          `${relative(ESM, importer)} imports ${relative(ESM, target)}: the CLI must use the library through src/index.ts ` +
+            '(export what it needs there, or move CLI-only code under src/cli/)',
+        );
+      }
+      return null;
+    },
+  };
+}
+
+/** Warnings that mean a broken bundle fail the build; the rest are printed. */
+const FATAL = new Set(['UNRESOLVED_IMPORT', 'MISSING_EXPORT', 'EVAL', 'THIS_IS_UNDEFINED']);
+function onwarn(warning, warn) {
+  if (FATAL.has(warning.code)) throw new Error(`rollup: ${warning.message}`);
+  warn(warning);
+}
+
+// node: built-ins are loaded only where they are used (the CLI, and the loader's dynamic import in Node).
+const external = (id) => id.startsWith('node:');
+
+export default [
+  {
+    input: { tinyconv: LIB_ENTRY },
+    external,
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', generatedCode: 'es2015' },
+    plugins: [wasmAsset()],
+    onwarn,
+  },
+  {
+    input: { cli: resolve(CLI_DIR, 'main.js') },
+    external,
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', generatedCode: 'es2015' },
+    plugins: [libraryAsExternal()],
+    onwarn,
+  },
+];

@@ -1,0 +1,56 @@
+import { TinyconvError } from '../core/errors.js';
+import type { ModelArtifacts } from './artifacts.js';
+import { encodeModel, encodeModelFile, type EncodeOptions } from './format.js';
+import { fsErrorMessage, hostFs } from './host-fs.js';
+import { describe } from './json-check.js';
+import { defaultBlobName } from './manifest.js';
+
+/**
+ * Writes ModelArtifacts in the tinyconv format. A target ending in ".json" gets the two-file form
+ * (the manifest there, the blob next to it as <name>.bin); any other path gets a single file
+ * (".tinyconv" by convention). 'bytes' returns the single file's bytes instead of writing anything.
+ */
+
+export interface SavedFiles {
+  /** The files written, the manifest last. */
+  files: string[];
+  /** Bytes written, all files together. */
+  bytes: number;
+}
+
+export function saveArtifacts(artifacts: ModelArtifacts, target: 'bytes', options?: EncodeOptions): Promise<Uint8Array>;
+export function saveArtifacts(artifacts: ModelArtifacts, target: string | URL, options?: EncodeOptions): Promise<SavedFiles>;
+export async function saveArtifacts(artifacts: ModelArtifacts, target: string | URL, options: EncodeOptions = {}): Promise<Uint8Array | SavedFiles> {
+  if (target === 'bytes') return encodeModelFile(artifacts, options);
+  if (!(typeof target === 'string' && target.length > 0) && !(target instanceof URL && target.protocol === 'file:')) {
+    throw new TinyconvError('E_ARG', `saveArtifacts: the target must be a file path, a file: URL or 'bytes', got ${target instanceof URL ? target.href : describe(target)}`);
+  }
+  const { path, url } = await hostFs();
+  const file = target instanceof URL ? url.fileURLToPath(target) : target;
+  if (!/\.json$/i.test(file)) {
+    const bytes = encodeModelFile(artifacts, options);
+    await writeAtomic(file, bytes);
+    return { files: [file], bytes: bytes.length };
+  }
+  const blobPath = options.blobPath ?? defaultBlobName(path.basename(file));
+  const { manifest, blob } = encodeModel(artifacts, { ...options, blobPath });
+  const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  const blobFile = path.join(path.dirname(file), blobPath);
+  // The blob first: a reader that finds the new manifest also finds its blob.
+  await writeAtomic(blobFile, blob);
+  await writeAtomic(file, manifestBytes);
+  return { files: [blobFile, file], bytes: blob.length + manifestBytes.length };
+}
+
+/** Writes through a temporary file and a rename, so a failed save never leaves a half-written file. */
+async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
+  const { fs } = await hostFs();
+  const tmp = `${file}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
+  try {
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    throw new TinyconvError('E_IO', `cannot write model file ${file}: ${fsErrorMessage(e)}`, { path: file }, { cause: e });
+  }
+}
