@@ -56,7 +56,7 @@ const tapes: OpCall[][] = [];
 /** Validates inputs against the op's definition and runs it on `backend`. */
 export function runOp(name: string, inputs: readonly (Tensor | undefined)[], rawAttrs: Readonly<Record<string, unknown>>, backend: Backend, mode: Mode = 'infer'): RunResult {
   const op = getOp(name);
-  return withContext(`op ${name}`, () => {
+  return withContext(name, () => {
     const attrs = op.attrs(rawAttrs);
     checkArity(op, inputs);
     const ins = inputs.map((t) => (t ? toBackend(t, backend) : undefined));

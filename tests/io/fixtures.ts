@@ -1,3 +1,4 @@
+import { TinyconvError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/random.js';
 import type { ModelArtifacts, WeightArray } from '../../src/io/artifacts.js';
 import { crc32 } from '../../src/io/checksum.js';
@@ -82,4 +83,25 @@ export function assembleFile(manifest: string | Uint8Array, blob: Uint8Array, ve
 /** Float32 bit patterns, for bit-exact comparisons (-0 and NaN payloads included). */
 export function bits(a: Float32Array): number[] {
   return Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+}
+
+/** The TinyconvError `fn` throws; fails the test when it throws anything else or nothing. */
+export function thrown(fn: () => unknown): TinyconvError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof TinyconvError) return e;
+    throw new Error(`expected a TinyconvError, got ${String(e)}`, { cause: e });
+  }
+  throw new Error('expected a TinyconvError, but nothing was thrown');
+}
+
+export async function rejected(p: Promise<unknown>): Promise<TinyconvError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TinyconvError) return e;
+    throw new Error(`expected a TinyconvError, got ${String(e)}`, { cause: e });
+  }
+  throw new Error('expected a TinyconvError, but the promise resolved');
 }

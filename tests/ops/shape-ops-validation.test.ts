@@ -237,6 +237,19 @@ describe('resize2d', () => {
     expect(y.values[1]).toBeCloseTo(3, 6);
   });
 
+  it('matches the published ONNX Resize test data for a fractional scale', () => {
+    // onnx node tests test_resize_downsample_scales_linear{,_align_corners}: a 2x4 ramp at scale
+    // 0.6 (float32). align_corners uses the fractional resized length 4 * 0.6 = 2.4, not 2.
+    const x = ramp([1, 2, 4, 1]);
+    const s = Math.fround(0.6);
+    const half = run('resize2d', [x], { scale: [s, s], mode: 'bilinear' });
+    expect(half.shape).toEqual([1, 1, 2, 1]);
+    half.values.forEach((v, i) => expect(v).toBeCloseTo([2.6666665, 4.3333330][i]!, 5));
+    const corners = run('resize2d', [x], { scale: [s, s], mode: 'bilinear', coordinateTransform: 'align_corners' });
+    corners.values.forEach((v, i) => expect(v).toBeCloseTo([1, 3.142857][i]!, 5));
+    expect(run('resize2d', [x], { scale: [s, s], mode: 'nearest' }).values).toEqual([1, 3]);
+  });
+
   it('rejects bad attributes and shapes', () => {
     const x = zeros([1, 4, 4, 2]);
     expect(errorOf(() => runOp('resize2d', [x], { size: [8, 8], scale: [2, 2] }, ref)).code).toBe('E_ATTR');

@@ -46,8 +46,9 @@ export function mapNode<T>(node: OnnxNode, inputs: readonly (OnnxValue<T> | unde
   }
   const rule = RULES[node.opType];
   if (!rule) n.unsupported('the operator', `supported ONNX operators: ${SUPPORTED_ONNX_OPS.join(', ')}`);
+  const known = typeof rule.attrs === 'function' ? rule.attrs(ctx.opset) : rule.attrs;
   for (const name of Object.keys(node.attributes)) {
-    if (!rule.attrs.includes(name)) n.unsupported(`attribute ${name}`, `the attributes understood for ${node.opType} are: ${rule.attrs.join(', ') || 'none'}`, name);
+    if (!known.includes(name)) n.unsupported(`attribute ${name}`, `the attributes understood for ${node.opType} at opset ${ctx.opset} are: ${known.join(', ') || 'none'}`, name);
   }
   // Outputs beyond those the rule produces (MaxPool indices, BatchNormalization training statistics)
   // must not be consumed: they would otherwise be silently missing.
@@ -143,6 +144,10 @@ class NodeMapper<T> {
   ints(name: string, def?: readonly number[]): number[] {
     const v = this.attr(name, 'ints')?.ints ?? def;
     return v ? [...v] : this.missing(name);
+  }
+
+  tensorAttr(name: string): OnnxTensor {
+    return this.attr(name, 'tensor')?.t ?? this.missing(name);
   }
 
   floats(name: string, def?: readonly number[]): number[] {
@@ -337,8 +342,8 @@ function readWindow<T>(n: NodeMapper<T>, sizes: readonly number[], kernel: reado
 // The rules, one per ONNX operator.
 
 interface Rule {
-  /** Attribute names the rule understands; any other attribute is unsupported. */
-  attrs: readonly string[];
+  /** Attribute names the rule understands (at an opset); any other attribute is unsupported. */
+  attrs: readonly string[] | ((opset: number) => readonly string[]);
   /** How many outputs the rule produces. */
   outputs: number;
   map<T>(n: NodeMapper<T>): OnnxValue<T>[];
@@ -376,7 +381,7 @@ function conv<T>(n: NodeMapper<T>): OnnxValue<T>[] {
 }
 
 function maxPool<T>(n: NodeMapper<T>): OnnxValue<T>[] {
-  if (n.int('storage_order', 0) !== 0) n.unsupported('storage_order = 1', 'column-major indices are not produced; remove the attribute', 'storage_order');
+  if (n.flag('storage_order', 0)) n.unsupported('storage_order = 1', 'column-major indices are not produced; remove the attribute', 'storage_order');
   return pool(n, 'max_pool2d', {});
 }
 
@@ -431,7 +436,7 @@ function gemm<T>(n: NodeMapper<T>): OnnxValue<T>[] {
   const as = n.shape(0), bs = n.shape(1);
   if (as.length !== 2 || bs.length !== 2) n.fail('E_SHAPE', `A ${shapeToString(as)} and B ${shapeToString(bs)} must be matrices`);
   const alpha = n.float('alpha', 1), beta = n.float('beta', 1);
-  n.int('broadcast', 0); // opset < 7: C broadcasts either way under NumPy rules, which cover the old ones
+  n.flag('broadcast', 0); // opset < 7: NumPy broadcasting of C covers the old rules
   let y = n.op('matmul', [n.tensor(0), n.tensor(1)], { transposeA: n.flag('transA', 0), transposeB: n.flag('transB', 0) });
   if (alpha !== 1) y = n.op('mul', [y, n.scalar(alpha, 'alpha')]);
   // beta * C; with beta = 0 the term vanishes, as in every ONNX runtime.
@@ -461,8 +466,8 @@ function matMul<T>(n: NodeMapper<T>): OnnxValue<T>[] {
   return n.out(y);
 }
 
-function activation<T>(kind: string, params: (n: NodeMapper<T>) => Record<string, number> = () => ({})) {
-  return (n: NodeMapper<T>): OnnxValue<T>[] => n.out(n.op('activation', [n.tensor(0)], { kind, ...params(n) }));
+function activation(kind: string, params: (n: NodeMapper<unknown>) => Record<string, number> = () => ({})) {
+  return <T>(n: NodeMapper<T>): OnnxValue<T>[] => n.out(n.op('activation', [n.tensor(0)], { kind, ...params(n as NodeMapper<unknown>) }));
 }
 
 function softmax<T>(n: NodeMapper<T>): OnnxValue<T>[] {
@@ -478,12 +483,11 @@ function softmax<T>(n: NodeMapper<T>): OnnxValue<T>[] {
   return n.out(n.reshape(n.op('softmax', [flat], { axis: -1 }), xs));
 }
 
-function binary<T>(op: 'add' | 'mul') {
-  return (n: NodeMapper<T>): OnnxValue<T>[] => {
+function binary(op: 'add' | 'mul') {
+  return <T>(n: NodeMapper<T>): OnnxValue<T>[] => {
     let b = n.tensor(1);
     // Before opset 7, B broadcast only when `broadcast` = 1, aligned at `axis` of A (default: trailing).
     if (n.has('broadcast') || n.has('axis')) {
-      if (n.opset >= 7) n.fail('E_ATTR', 'attributes broadcast and axis exist only before opset 7');
       const as = n.shape(0), bs = n.shape(1);
       if (!n.flag('broadcast', 0)) {
         if (as.length !== bs.length || as.some((d, i) => d !== bs[i])) n.fail('E_SHAPE', `without broadcast = 1, A ${shapeToString(as)} and B ${shapeToString(bs)} must have the same shape`);
@@ -637,7 +641,7 @@ function resize2d<T>(n: NodeMapper<T>, plan: ResizePlan): T {
   if (!keeps(0) || !keeps(1)) n.unsupported(`resizing the batch or channel axis (${what} [${given.join(', ')}])`, 'only the spatial axes (2 and up) of an NCHW input can be resized');
   if (plan.scales && plan.scales.some((s) => !(s > 0) || !Number.isFinite(s))) n.fail('E_VALUE', `scales [${plan.scales.join(', ')}] must be positive`);
   // A 1-D image is a 2-D image of height 1, which every coordinate transform maps onto itself.
-  const hw = r === 4 ? given.slice(2) : [plan.scales ? 1 : 1, given[2]!];
+  const hw = r === 4 ? given.slice(2) : [1, given[2]!];
   const attrs: Record<string, unknown> = { mode: plan.mode, coordinateTransform: plan.coordinateTransform, nearestMode: plan.nearestMode };
   if (plan.scales) attrs.scale = hw;
   else attrs.size = hw;
@@ -648,18 +652,27 @@ function resize2d<T>(n: NodeMapper<T>, plan: ResizePlan): T {
 
 function constant<T>(n: NodeMapper<T>): OnnxValue<T>[] {
   const name = n.node.outputs[0] ?? '';
-  const a = n.node.attributes;
-  if (a.value?.t) return [{ host: { ...a.value.t, name: a.value.t.name || name } }];
-  if (a.value_float?.f !== undefined) return [{ host: { name, dims: [], dataType: 'float32', data: Float32Array.of(n.float('value_float')) } }];
-  if (a.value_floats?.floats) return [{ host: { name, dims: [a.value_floats.floats.length], dataType: 'float32', data: Float32Array.from(n.floats('value_floats')) } }];
-  if (a.value_int?.i !== undefined) return [{ host: { name, dims: [], dataType: 'int64', data: BigInt64Array.of(BigInt(n.int('value_int'))) } }];
-  if (a.value_ints?.ints) {
-    const v = n.ints('value_ints');
-    return [{ host: { name, dims: [v.length], dataType: 'int64', data: BigInt64Array.from(v, (x) => BigInt(x)) } }];
+  const given = Object.keys(n.node.attributes);
+  if (given.length !== 1) n.fail('E_ATTR', `a Constant node needs exactly one value attribute, got ${given.length ? given.join(', ') : 'none'}`);
+  const host = (dims: number[], dataType: OnnxTensor['dataType'], data: OnnxTensor['data']): OnnxValue<T>[] => [{ host: { name, dims, dataType, data } }];
+  switch (given[0]) {
+    case 'value': {
+      const t = n.tensorAttr('value');
+      return host(t.dims, t.dataType, t.data);
+    }
+    case 'value_float': return host([], 'float32', Float32Array.of(n.float('value_float')));
+    case 'value_floats': {
+      const v = n.floats('value_floats');
+      return host([v.length], 'float32', Float32Array.from(v));
+    }
+    case 'value_int': return host([], 'int64', BigInt64Array.of(BigInt(n.int('value_int'))));
+    case 'value_ints': {
+      const v = n.ints('value_ints');
+      return host([v.length], 'int64', BigInt64Array.from(v, (x) => BigInt(x)));
+    }
+    default:
+      return n.unsupported(`a constant given as ${given[0]}`, 'constants must be dense numeric tensors (value, value_float(s), value_int(s))', given[0]);
   }
-  const given = Object.keys(a);
-  if (given.length) n.unsupported(`a constant given as ${given.join(', ')}`, 'constants must be dense numeric tensors (value, value_float(s), value_int(s))', given[0]);
-  return n.fail('E_ATTR', 'a Constant node needs a value attribute');
 }
 
 function identity<T>(n: NodeMapper<T>): OnnxValue<T>[] {
@@ -668,6 +681,8 @@ function identity<T>(n: NodeMapper<T>): OnnxValue<T>[] {
 }
 
 const WINDOW = ['auto_pad', 'kernel_shape', 'pads', 'strides', 'dilations'];
+/** Before opset 7, Add and Mul broadcast only on request. */
+const LEGACY_BROADCAST = (v: number): string[] => (v < 7 ? ['broadcast', 'axis'] : []);
 
 const RULES: Record<string, Rule> = {
   Conv: { attrs: [...WINDOW, 'group'], outputs: 1, map: conv },
@@ -675,27 +690,27 @@ const RULES: Record<string, Rule> = {
   AveragePool: { attrs: [...WINDOW, 'ceil_mode', 'count_include_pad'], outputs: 1, map: averagePool },
   GlobalAveragePool: { attrs: [], outputs: 1, map: (n) => globalPool(n, 'global_avg_pool2d') },
   GlobalMaxPool: { attrs: [], outputs: 1, map: (n) => globalPool(n, 'global_max_pool2d') },
-  BatchNormalization: { attrs: ['epsilon', 'momentum', 'training_mode', 'spatial'], outputs: 1, map: batchNormalization },
-  Gemm: { attrs: ['alpha', 'beta', 'transA', 'transB', 'broadcast'], outputs: 1, map: gemm },
+  BatchNormalization: { attrs: (v) => ['epsilon', 'momentum', ...(v < 9 ? ['spatial'] : []), ...(v >= 14 ? ['training_mode'] : [])], outputs: 1, map: batchNormalization },
+  Gemm: { attrs: (v) => ['alpha', 'beta', 'transA', 'transB', ...(v < 7 ? ['broadcast'] : [])], outputs: 1, map: gemm },
   MatMul: { attrs: [], outputs: 1, map: matMul },
-  Relu: { attrs: [], outputs: 1, map: (n) => activation('relu')(n) },
-  LeakyRelu: { attrs: ['alpha'], outputs: 1, map: (n) => activation('leaky_relu', (m) => ({ alpha: m.float('alpha', 0.01) }))(n) },
-  Sigmoid: { attrs: [], outputs: 1, map: (n) => activation('sigmoid')(n) },
-  HardSigmoid: { attrs: ['alpha', 'beta'], outputs: 1, map: (n) => activation('hard_sigmoid', (m) => ({ alpha: m.float('alpha', 0.2), beta: m.float('beta', 0.5) }))(n) },
-  Tanh: { attrs: [], outputs: 1, map: (n) => activation('tanh')(n) },
+  Relu: { attrs: [], outputs: 1, map: activation('relu') },
+  LeakyRelu: { attrs: ['alpha'], outputs: 1, map: activation('leaky_relu', (m) => ({ alpha: m.float('alpha', 0.01) })) },
+  Sigmoid: { attrs: [], outputs: 1, map: activation('sigmoid') },
+  HardSigmoid: { attrs: ['alpha', 'beta'], outputs: 1, map: activation('hard_sigmoid', (m) => ({ alpha: m.float('alpha', 0.2), beta: m.float('beta', 0.5) })) },
+  Tanh: { attrs: [], outputs: 1, map: activation('tanh') },
   Softmax: { attrs: ['axis'], outputs: 1, map: softmax },
-  Add: { attrs: ['broadcast', 'axis'], outputs: 1, map: (n) => binary('add')(n) },
-  Mul: { attrs: ['broadcast', 'axis'], outputs: 1, map: (n) => binary('mul')(n) },
+  Add: { attrs: LEGACY_BROADCAST, outputs: 1, map: binary('add') },
+  Mul: { attrs: LEGACY_BROADCAST, outputs: 1, map: binary('mul') },
   Concat: { attrs: ['axis'], outputs: 1, map: concat },
   Flatten: { attrs: ['axis'], outputs: 1, map: flatten },
-  Reshape: { attrs: ['allowzero', 'shape'], outputs: 1, map: reshape },
-  Pad: { attrs: ['mode', 'pads', 'value'], outputs: 1, map: pad },
+  Reshape: { attrs: (v) => (v < 5 ? ['shape'] : ['allowzero']), outputs: 1, map: reshape },
+  Pad: { attrs: (v) => (v < 11 ? ['mode', 'pads', 'value'] : ['mode']), outputs: 1, map: pad },
   Resize: {
-    attrs: ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias', 'axes', 'keep_aspect_ratio_policy'],
+    attrs: (v) => (v < 11 ? ['mode'] : ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias', 'axes', 'keep_aspect_ratio_policy']),
     outputs: 1,
     map: resize,
   },
-  Upsample: { attrs: ['mode', 'scales'], outputs: 1, map: upsample },
+  Upsample: { attrs: (v) => (v < 9 ? ['mode', 'scales'] : ['mode']), outputs: 1, map: upsample },
   Constant: { attrs: ['value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'value_string', 'value_strings', 'sparse_value'], outputs: 1, map: constant },
   Identity: { attrs: [], outputs: 1, map: identity },
 };

@@ -1,0 +1,157 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TinyconvError } from '../../src/core/errors.js';
+import { decodeModel, decodeTensor, tensorNumbers, type OnnxModel, type OnnxTensor } from '../../src/io/onnx/onnx-proto.js';
+import { runOnnxModel } from '../../src/io/onnx/run-graph.js';
+import { shapeToString } from '../../src/core/shape.js';
+import { testBackends } from '../util/backends.js';
+import { closeReport } from '../util/close.js';
+
+/**
+ * Third-party truth: the ONNX operator conformance data (inputs and expected outputs written by
+ * ONNX's own reference implementation), run through our ONNX node mapping on every backend.
+ * Each case passes, fails, or is unsupported (E_UNSUPPORTED raised); the suite fails on any
+ * failure, and on any unsupported case not listed below with its reason.
+ */
+
+const DATA = process.env.ONNX_TEST_DATA ?? '/usr/share/libonnx-testdata/data/node';
+
+/** The ONNX operators whose conformance cases run here. */
+const OPS = [
+  'Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'BatchNormalization', 'Gemm', 'MatMul',
+  'Relu', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'Tanh', 'Softmax', 'Add', 'Mul', 'Concat', 'Flatten', 'Reshape',
+  'Pad', 'Resize', 'Upsample',
+];
+
+/** Cases expected to raise E_UNSUPPORTED, with the reason. Kept short; each must still be unsupported. */
+const EXPECTED_UNSUPPORTED: Record<string, string> = {};
+
+const RTOL = 1e-4;
+const ATOL = 1e-6;
+
+interface DataSet {
+  inputs: OnnxTensor[];
+  outputs: OnnxTensor[];
+}
+
+interface Case {
+  name: string;
+  /** The op type of the graph's node (all nodes of a multi-node graph, joined by '+'). */
+  op: string;
+  dir: string;
+}
+
+type Outcome = 'pass' | 'fail' | 'unsupported';
+
+/** Conformance cases whose every node is one of OPS, found by decoding each model. */
+function discover(): Case[] {
+  const cases: Case[] = [];
+  for (const name of readdirSync(DATA).sort()) {
+    const dir = join(DATA, name);
+    if (!existsSync(join(dir, 'model.onnx'))) continue;
+    const model = decodeModel(readFileSync(join(dir, 'model.onnx')));
+    const types = [...new Set(model.graph.nodes.map((n) => n.opType))];
+    if (types.length === 0 || !types.every((t) => OPS.includes(t))) continue;
+    cases.push({ name, op: types.join('+'), dir });
+  }
+  return cases;
+}
+
+function loadSets(dir: string): DataSet[] {
+  return readdirSync(dir)
+    .filter((d) => d.startsWith('test_data_set_'))
+    .sort()
+    .map((d) => {
+      const files = readdirSync(join(dir, d));
+      const read = (prefix: string): OnnxTensor[] =>
+        files
+          .filter((f) => f.startsWith(prefix) && f.endsWith('.pb'))
+          .sort((a, b) => Number(a.slice(prefix.length, -3)) - Number(b.slice(prefix.length, -3)))
+          .map((f) => decodeTensor(readFileSync(join(dir, d, f)), `${d}/${f}`));
+      return { inputs: read('input_'), outputs: read('output_') };
+    });
+}
+
+/** Runs one case on every backend: its outcome and, unless it passed, why. */
+function runCase(c: Case): { outcome: Outcome; detail: string } {
+  const model: OnnxModel = decodeModel(readFileSync(join(c.dir, 'model.onnx')));
+  const initialized = new Set(model.graph.initializers.map((t) => t.name));
+  const graphInputs = model.graph.inputs.filter((v) => !initialized.has(v.name));
+  const sets = loadSets(c.dir);
+  if (sets.length === 0) return { outcome: 'fail', detail: 'no test_data_set directories' };
+  for (const backend of testBackends()) {
+    for (const [k, set] of sets.entries()) {
+      const where = `${backend.name}, data set ${k}`;
+      if (set.inputs.length !== graphInputs.length) return { outcome: 'fail', detail: `${where}: ${set.inputs.length} input files for ${graphInputs.length} graph inputs` };
+      const feeds = Object.fromEntries(graphInputs.map((v, i) => [v.name, set.inputs[i]!]));
+      let got;
+      try {
+        got = runOnnxModel(model, feeds, backend);
+      } catch (e) {
+        if (e instanceof TinyconvError && e.code === 'E_UNSUPPORTED') return { outcome: 'unsupported', detail: e.message };
+        return { outcome: 'fail', detail: `${where}: ${e instanceof Error ? e.message : String(e)}` };
+      }
+      for (const [i, out] of model.graph.outputs.entries()) {
+        const expected = set.outputs[i];
+        const y = got[out.name];
+        if (!expected || !y) return { outcome: 'fail', detail: `${where}: output ${i} (${out.name}) missing` };
+        if (shapeToString(y.shape) !== shapeToString(expected.dims)) {
+          return { outcome: 'fail', detail: `${where}: output ${out.name} has shape ${shapeToString(y.shape)}, expected ${shapeToString(expected.dims)}` };
+        }
+        const bad = closeReport(y.dataSync(), tensorNumbers(expected), { rtol: RTOL, atol: ATOL });
+        if (bad) return { outcome: 'fail', detail: `${where}: output ${out.name}: ${bad}` };
+      }
+    }
+  }
+  return { outcome: 'pass', detail: '' };
+}
+
+if (!existsSync(DATA)) {
+  const message = `ONNX conformance data not found at ${DATA} (Debian/Ubuntu package libonnx-testdata, or set ONNX_TEST_DATA)`;
+  if (process.env.CI) {
+    it('finds the ONNX conformance data', () => {
+      throw new Error(message);
+    });
+  } else {
+    console.warn(`SKIPPED: ${message}`);
+    it.skip(`ONNX conformance data: ${message}`, () => {});
+  }
+} else {
+  describe('ONNX conformance data', () => {
+    const cases = discover();
+    const results = new Map<string, { op: string; outcome: Outcome }>();
+
+    afterAll(() => {
+      const rows = new Map<string, { total: number; pass: number; fail: number; unsupported: number }>();
+      for (const { op, outcome } of results.values()) {
+        const r = rows.get(op) ?? { total: 0, pass: 0, fail: 0, unsupported: 0 };
+        r.total++;
+        r[outcome]++;
+        rows.set(op, r);
+      }
+      const table = [...rows.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([op, r]) => ({ op, passed: `${r.pass}/${r.total}`, fail: r.fail, unsupported: r.unsupported }));
+      console.log(`ONNX conformance data (${DATA}), backends: ${testBackends().map((b) => b.name).join(', ')}`);
+      console.table(table);
+    });
+
+    it('finds cases for every listed op', () => {
+      const seen = new Set(cases.flatMap((c) => c.op.split('+')));
+      expect(OPS.filter((op) => !seen.has(op))).toEqual([]);
+    });
+
+    it('lists only existing cases as unsupported', () => {
+      const names = new Set(cases.map((c) => c.name));
+      expect(Object.keys(EXPECTED_UNSUPPORTED).filter((n) => !names.has(n))).toEqual([]);
+    });
+
+    it.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
+      const { outcome, detail } = runCase(c);
+      results.set(c.name, { op: c.op, outcome });
+      const listed = EXPECTED_UNSUPPORTED[c.name];
+      if (outcome === 'fail') expect.fail(detail);
+      if (outcome === 'unsupported' && !listed) expect.fail(`unexpectedly unsupported: ${detail}`);
+      if (outcome === 'pass' && listed) expect.fail(`passes now; remove it from EXPECTED_UNSUPPORTED ("${listed}")`);
+    });
+  });
+}
