@@ -10,3 +10,7 @@ export { OPS, getOp } from './ops/registry.js';
 export { createReferenceBackend } from './backends/reference/index.js';
 export { loadWasmKernels, type WasmKernels, type WasmLoadOptions } from './backends/wasm/loader.js';
 export { decodeNpy, encodeNpy } from './io/npy.js';
+export { encodeModel, decodeModel, encodeModelFile, decodeModelFile, type EncodeOptions } from './io/format.js';
+export { loadArtifacts, type ArtifactsSource, type LoadOptions } from './io/load.js';
+export { saveArtifacts, type SavedFiles } from './io/save.js';
+export type { ModelManifest, WeightEntry, StorageDType } from './io/manifest.js';

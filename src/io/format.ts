@@ -39,7 +39,22 @@ export type ManifestInput = string | Uint8Array | ArrayBuffer | ModelManifest | 
 export type BytesInput = Uint8Array | ArrayBuffer;
 
 /** Encodes a model as a manifest and a blob (the two-file form). */
-export function encodeModel(artifacts: ModelArtifacts, options: EncodeOptions = {}): { manifest: ModelManifest; blob: Uint8Array } {
+export function encodeModel(artifacts: ModelArtifacts, options: EncodeOptions = {}): { manifest: ModelManifest; blob: Uint8Array<ArrayBuffer> } {
+  const { manifest, blob } = encodeParts(artifacts, options);
+  return { manifest, blob };
+}
+
+/** Encodes a model as one file: header, manifest, blob. */
+export function encodeModelFile(artifacts: ModelArtifacts, options: EncodeOptions = {}): Uint8Array<ArrayBuffer> {
+  if (isPlainObject(options) && options.blobPath !== undefined) {
+    throw new TinyconvError('E_ARG', 'encodeModelFile: options.blobPath is for the two-file form; a single file holds its blob');
+  }
+  const { manifestBytes, blob } = encodeParts(artifacts, options);
+  return packModelFile(manifestBytes, blob);
+}
+
+/** The manifest, its compact UTF-8 JSON (checked against the reader's limit) and the blob. */
+function encodeParts(artifacts: ModelArtifacts, options: EncodeOptions): { manifest: ModelManifest; manifestBytes: Uint8Array; blob: Uint8Array<ArrayBuffer> } {
   const a = checkArtifacts(artifacts);
   const opts = checkOptions(options, a.weights);
   const encoded = a.weights.map((w) => {
@@ -72,16 +87,11 @@ export function encodeModel(artifacts: ModelArtifacts, options: EncodeOptions = 
     weights: entries,
     blob: { length: blobLength, checksum: { algorithm: 'crc32', value: crc32Hex(crc32(blob)) }, ...(opts.blobPath !== undefined && { path: opts.blobPath }) },
   };
-  return { manifest, blob };
-}
-
-/** Encodes a model as one file: header, manifest, blob. */
-export function encodeModelFile(artifacts: ModelArtifacts, options: EncodeOptions = {}): Uint8Array {
-  if (isPlainObject(options) && options.blobPath !== undefined) {
-    throw new TinyconvError('E_ARG', 'encodeModelFile: options.blobPath is for the two-file form; a single file holds its blob');
+  const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
+  if (manifestBytes.length > LIMITS.manifestBytes) {
+    throw new TinyconvError('E_MEMORY', `encodeModel: the manifest would be ${manifestBytes.length} bytes, over the ${LIMITS.manifestBytes / 2 ** 20} MiB a reader accepts`, { size: manifestBytes.length });
   }
-  const { manifest, blob } = encodeModel(artifacts, options);
-  return packModelFile(new TextEncoder().encode(JSON.stringify(manifest)), blob);
+  return { manifest, manifestBytes, blob };
 }
 
 /**

@@ -46,6 +46,16 @@ export function hostFs(): Promise<HostFs> {
   return cached;
 }
 
+/** The local path of a file: URL; E_ARG for one that names no local file (another host, say). */
+export async function filePath(u: URL): Promise<string> {
+  const { url } = await hostFs();
+  try {
+    return url.fileURLToPath(u);
+  } catch (e) {
+    throw new TinyconvError('E_ARG', `${u.href} is not a local file URL: ${(e as Error)?.message ?? e}`, {}, { cause: e });
+  }
+}
+
 /** A message for a failed file operation, from a Node/Deno error. */
 export function fsErrorMessage(e: unknown): string {
   const err = e as { code?: string; message?: string };

@@ -1,7 +1,7 @@
 import { TinyconvError } from '../core/errors.js';
 import type { ModelArtifacts } from './artifacts.js';
 import { bytesOf, decodeBlob, decodeModel, decodeModelFile, parseManifest, type BytesInput, type ManifestInput } from './format.js';
-import { fsErrorMessage, hasFileSystem, hostFs } from './host-fs.js';
+import { filePath, fsErrorMessage, hasFileSystem, hostFs } from './host-fs.js';
 import { describe, isPlainObject } from './json-check.js';
 import { ALIGNMENT, LIMITS, defaultBlobName, type ModelManifest } from './manifest.js';
 import { HEADER_BYTES, hasFileMagic } from './model-file.js';
@@ -43,12 +43,17 @@ export async function loadArtifacts(source: ArtifactsSource, options: LoadOption
     if (source.size > MAX_FILE_BYTES) throw tooLarge('the Blob', source.size, MAX_FILE_BYTES);
     return decodeBytes(new Uint8Array(await source.arrayBuffer()));
   }
-  if (isPlainObject(source) && 'manifest' in source && 'blob' in source) return decodeModel(source.manifest as ManifestInput, source.blob as BytesInput);
+  if (isPlainObject(source)) {
+    if (source.manifest === undefined || source.blob === undefined) {
+      throw new TinyconvError('E_ARG', `loadArtifacts: an object source needs both a manifest and a blob, got the fields ${Object.keys(source).join(', ') || 'none'}`);
+    }
+    return decodeModel(source.manifest as ManifestInput, source.blob as BytesInput);
+  }
   if (source instanceof URL) return source.protocol === 'file:' && hasFileSystem() ? loadFromPath(source) : loadFromUrl(source, options);
   if (typeof source === 'string') {
     if (source.length === 0) throw new TinyconvError('E_ARG', 'loadArtifacts: the source is an empty string');
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1]?.toLowerCase();
-    if (scheme === 'file' && hasFileSystem()) return loadFromPath(new URL(source));
+    if (scheme === 'file' && hasFileSystem()) return loadFromPath(parseUrl(source));
     // Other one-letter "schemes" are Windows drive letters (C:\models\a.tinyconv).
     if (scheme && scheme.length > 1 && scheme !== 'file') return loadFromUrl(parseUrl(source), options);
     if (hasFileSystem()) return loadFromPath(source);
@@ -90,10 +95,15 @@ function tooLarge(what: string, size: number, max: number): TinyconvError {
 
 async function loadFromUrl(url: URL, options: LoadOptions): Promise<ModelArtifacts> {
   const first = await fetchBytes(url, options, MAX_FILE_BYTES, (n) => tooLarge(`the response from ${url}`, n, MAX_FILE_BYTES));
-  if (hasFileMagic(first)) return decodeModelFile(first);
+  if (hasFileMagic(first)) return withSource(url.href, () => decodeModelFile(first));
   const manifest = withSource(url.href, () => parseManifest(first));
   const name = manifest.blob.path ?? defaultBlobName(lastSegment(url));
-  const blobUrl = new URL(encodeURIComponent(name), url);
+  let blobUrl: URL;
+  try {
+    blobUrl = new URL(encodeURIComponent(name), url);
+  } catch {
+    throw new TinyconvError('E_ARG', `loadArtifacts: the manifest at ${url.href} names its blob ${JSON.stringify(name)}, which cannot be resolved relative to a ${url.protocol} URL; pass { manifest, blob } instead`);
+  }
   const blob = await fetchBytes(blobUrl, options, manifest.blob.length, (n) => blobTooLong(blobUrl.href, n, manifest));
   return withSource(blobUrl.href, () => decodeBlob(manifest, blob));
 }
@@ -188,8 +198,8 @@ function withSource<T>(where: string, fn: () => T): T {
 // ---- Files -------------------------------------------------------------------------------------
 
 async function loadFromPath(file: string | URL): Promise<ModelArtifacts> {
-  const { path, url } = await hostFs();
-  const p = file instanceof URL ? url.fileURLToPath(file) : file;
+  const { path } = await hostFs();
+  const p = file instanceof URL ? await filePath(file) : file;
   const first = await readFileCapped(p, MAX_FILE_BYTES, (n) => tooLarge(`the file ${p}`, n, MAX_FILE_BYTES));
   if (hasFileMagic(first)) return withSource(p, () => decodeModelFile(first));
   const manifest = withSource(p, () => parseManifest(first));

@@ -27,10 +27,7 @@ export function hasFileMagic(bytes: Uint8Array): boolean {
 }
 
 /** Assembles a single file from manifest JSON bytes and the blob. */
-export function packModelFile(manifest: Uint8Array, blob: Uint8Array): Uint8Array {
-  if (manifest.length > LIMITS.manifestBytes) {
-    throw new TinyconvError('E_MEMORY', `encodeModelFile: the manifest is ${manifest.length} bytes, over the ${LIMITS.manifestBytes / 2 ** 20} MiB limit`);
-  }
+export function packModelFile(manifest: Uint8Array, blob: Uint8Array): Uint8Array<ArrayBuffer> {
   const blobStart = alignUp(HEADER_BYTES + manifest.length);
   const out = new Uint8Array(blobStart + blob.length); // zero-filled: the padding is zeros
   out.set(FILE_MAGIC, 0);

@@ -1,9 +1,9 @@
 import { TinyconvError } from '../core/errors.js';
 import type { ModelArtifacts } from './artifacts.js';
 import { encodeModel, encodeModelFile, type EncodeOptions } from './format.js';
-import { fsErrorMessage, hostFs } from './host-fs.js';
-import { describe } from './json-check.js';
-import { defaultBlobName } from './manifest.js';
+import { filePath, fsErrorMessage, hostFs } from './host-fs.js';
+import { describe, isPlainObject } from './json-check.js';
+import { LIMITS, defaultBlobName } from './manifest.js';
 
 /**
  * Writes ModelArtifacts in the tinyconv format. A target ending in ".json" gets the two-file form
@@ -18,15 +18,16 @@ export interface SavedFiles {
   bytes: number;
 }
 
-export function saveArtifacts(artifacts: ModelArtifacts, target: 'bytes', options?: EncodeOptions): Promise<Uint8Array>;
+export function saveArtifacts(artifacts: ModelArtifacts, target: 'bytes', options?: EncodeOptions): Promise<Uint8Array<ArrayBuffer>>;
 export function saveArtifacts(artifacts: ModelArtifacts, target: string | URL, options?: EncodeOptions): Promise<SavedFiles>;
 export async function saveArtifacts(artifacts: ModelArtifacts, target: string | URL, options: EncodeOptions = {}): Promise<Uint8Array | SavedFiles> {
+  if (!isPlainObject(options as unknown)) throw new TinyconvError('E_ARG', `saveArtifacts: options must be an object, got ${describe(options)}`);
   if (target === 'bytes') return encodeModelFile(artifacts, options);
   if (!(typeof target === 'string' && target.length > 0) && !(target instanceof URL && target.protocol === 'file:')) {
     throw new TinyconvError('E_ARG', `saveArtifacts: the target must be a file path, a file: URL or 'bytes', got ${target instanceof URL ? target.href : describe(target)}`);
   }
-  const { path, url } = await hostFs();
-  const file = target instanceof URL ? url.fileURLToPath(target) : target;
+  const { path } = await hostFs();
+  const file = target instanceof URL ? await filePath(target) : target;
   if (!/\.json$/i.test(file)) {
     const bytes = encodeModelFile(artifacts, options);
     await writeAtomic(file, bytes);
@@ -34,7 +35,9 @@ export async function saveArtifacts(artifacts: ModelArtifacts, target: string | 
   }
   const blobPath = options.blobPath ?? defaultBlobName(path.basename(file));
   const { manifest, blob } = encodeModel(artifacts, { ...options, blobPath });
-  const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  // Indented for people who open it; compact in the rare case indentation would pass the reader's limit.
+  let manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  if (manifestBytes.length > LIMITS.manifestBytes) manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
   const blobFile = path.join(path.dirname(file), blobPath);
   // The blob first: a reader that finds the new manifest also finds its blob.
   await writeAtomic(blobFile, blob);

@@ -68,6 +68,8 @@ export abstract class Layer implements VariableOwner {
   readonly batchInputShape: Dim[] | null;
   /** How many inputs: 'one', or 'many' (two or more) for merge layers. */
   readonly arity: 'one' | 'many' = 'one';
+  /** Whether the output may share storage with the first input (reshapes, pass-throughs). */
+  readonly mayAliasInput: boolean = false;
   /**
    * Config entries with no effect on what this library computes (regularizers, constraints),
    * kept so an exported config says what the imported one said.

@@ -57,3 +57,8 @@ export function mapDim(d: Dim, f: (n: number) => number): Dim {
 export function batchOf(s: SymShape): Dim {
   return s[0] ?? null;
 }
+
+/** Same rank, and equal wherever both dimensions are known. */
+export function compatibleShapes(a: SymShape, b: SymShape): boolean {
+  return a.length === b.length && a.every((d, i) => d === null || b[i] === null || d === b[i]);
+}

@@ -1,4 +1,4 @@
-import { TinyconvError } from '../../core/errors.js';
+import { TinyconvError, withContext } from '../../core/errors.js';
 import { shapeToString, sizeOf, stridesOf, type Shape } from '../../core/shape.js';
 import { tensorFloat32, tensorNumbers, type OnnxAttribute, type OnnxAttributeType, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
 
@@ -6,9 +6,10 @@ import { tensorFloat32, tensorNumbers, type OnnxAttribute, type OnnxAttributeTyp
  * The mapping from one ONNX node to tinyconv ops. ONNX images are NCHW and ours are NHWC, so
  * spatial ops are wrapped in `transpose` ops (NCHW -> NHWC -> NCHW) and convolution weights are
  * permuted from ONNX's [Cout, Cin/g, kh, kw] to ours [kh, kw, Cin/g, Cout]. 1-D images (NCL) run
- * as 2-D images of height 1. Every attribute value, input rank or data type the mapping cannot
- * honour exactly raises E_UNSUPPORTED naming the node, the op and the attribute: never a
- * silently different result.
+ * as 2-D images of height 1. Every operator, attribute, attribute value, extra output or input
+ * rank the mapping cannot honour exactly raises E_UNSUPPORTED naming the node, the op and the
+ * attribute, with a hint: never a silently different result. Values are computed in float32, the
+ * engine's element type: integer tensors are exact up to 2^24 (no wrap-around on overflow).
  *
  * The mapping does not run anything itself: it emits ops into a GraphSink, which may run them
  * at once (run-graph.ts) or record them as a graph (the importer).
@@ -55,7 +56,8 @@ export function mapNode<T>(node: OnnxNode, inputs: readonly (OnnxValue<T> | unde
   node.outputs.forEach((o, i) => {
     if (i >= rule.outputs && o !== '') n.unsupported(`output ${i} ("${o}")`, `only the first ${rule.outputs} output(s) of ${node.opType} can be produced`);
   });
-  return rule.map(n);
+  // Errors from the ops it emits (shapes that do not fit) name the node too.
+  return withContext(n.where, () => rule.map(n));
 }
 
 // --------------------------------------------------------------------------------------------
@@ -170,7 +172,9 @@ class NodeMapper<T> {
 
   shape(i: number): Shape {
     const v = this.value(i);
-    return v.host ? v.host.dims : this.sink.shape(v.ref!);
+    if (v.host) return v.host.dims;
+    if (v.ref === undefined) this.fail('E_GRAPH', `input ${i} has no value`, { input: i });
+    return this.sink.shape(v.ref);
   }
 
   /** Input `i` as a sink value (host constants enter the sink once, on first use). */

@@ -230,6 +230,11 @@ function readAttribute(r: ProtoReader, depth: number): OnnxAttribute {
   const declared = ATTRIBUTE_TYPES[typeCode];
   if (declared === undefined) r.fail(`attribute ${a.name} has unknown type ${typeCode}`, r.end);
   a.type = declared === 'undefined' ? inferred : declared;
+  // proto2 leaves default values off the wire: an INT attribute of 0 may have no `i` at all.
+  if (a.type === 'float') a.f ??= 0;
+  else if (a.type === 'int') a.i ??= 0;
+  else if (a.type === 'string') a.s ??= '';
+  else if (a.type === 'floats' || a.type === 'ints' || a.type === 'strings' || a.type === 'tensors' || a.type === 'graphs') a[a.type] ??= [];
   return a;
 }
 
@@ -358,11 +363,19 @@ function finishTensor(t: RawTensor, r: ProtoReader): OnnxTensor {
   return { name: t.name, dims: t.dims, dataType, data };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 function fromRaw(raw: Uint8Array, type: OnnxDataType): OnnxTensor['data'] {
   const w = WIDTH[type];
   if (raw.length % w !== 0) throw new TinyconvError('E_FORMAT', `ONNX tensor: raw_data of ${raw.length} bytes is not a whole number of ${type} values (${w} bytes each)`);
   const n = raw.length / w;
-  // `raw` is its own copy starting at offset 0 of its buffer, so aligned views are safe.
+  // `raw` is a copy at offset 0 of its own buffer: on little-endian hosts the wide types are views of it.
+  if (LITTLE_ENDIAN && raw.byteOffset === 0) {
+    if (type === 'float32') return new Float32Array(raw.buffer, 0, n);
+    if (type === 'float64') return new Float64Array(raw.buffer, 0, n);
+    if (type === 'int32') return new Int32Array(raw.buffer, 0, n);
+    if (type === 'int64') return new BigInt64Array(raw.buffer, 0, n);
+  }
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   switch (type) {
     case 'float32': { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = v.getFloat32(4 * i, true); return o; }

@@ -20,6 +20,7 @@ export interface DropoutConfig extends BaseLayerConfig {
  * seed), the identity in inference.
  */
 export class Dropout extends Layer {
+  override readonly mayAliasInput = true;
   readonly rate: number;
   readonly seed: number | null;
   #calls = 0;

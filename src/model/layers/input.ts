@@ -16,6 +16,7 @@ export interface InputLayerConfig extends BaseLayerConfig {
  * Input() in the functional API, or from a Sequential model's first layer's input_shape.
  */
 export class InputLayer extends Layer {
+  override readonly mayAliasInput = true;
   /** The symbolic tensor this input produces. */
   readonly output: SymbolicTensor;
   #shape: SymShape = [];
@@ -30,6 +31,7 @@ export class InputLayer extends Layer {
       if (r.bool(key, false)) throw new TinyconvError('E_UNSUPPORTED', `${this.where}: ${key} inputs are not supported`, { attr: key });
     }
     r.any('input_tensor');
+    if (r.bool('optional', false)) throw new TinyconvError('E_UNSUPPORTED', `${this.where}: optional inputs are not supported`, { attr: 'optional' });
     r.done();
     this.#shape = Object.freeze([...shape]);
     this.build([shape]);

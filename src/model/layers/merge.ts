@@ -15,7 +15,8 @@ function elementwiseShape(shapes: readonly SymShape[]): Dim[] {
   for (let i = 0; i < rank; i++) {
     let d: Dim = 1;
     for (const s of shapes) {
-      const e = s[s.length - rank + i] ?? 1;
+      const j = s.length - rank + i;
+      const e: Dim = j < 0 ? 1 : (s[j] as Dim);
       if (e === 1 || e === null) {
         if (d === 1 && e === null) d = null;
         continue;

@@ -12,6 +12,7 @@ export interface FlattenConfig extends BaseLayerConfig {
 
 /** (batch, d1, d2, ...) -> (batch, d1 * d2 * ...), row-major (NHWC order, as Keras). */
 export class Flatten extends Layer {
+  override readonly mayAliasInput = true;
   constructor(config: FlattenConfig = {}) {
     super('Flatten', config);
     const r = this.configReader(config);
@@ -41,6 +42,7 @@ export interface ReshapeConfig extends BaseLayerConfig {
 
 /** Gives each sample a new shape with the same elements in the same order. */
 export class Reshape extends Layer {
+  override readonly mayAliasInput = true;
   readonly targetShape: number[];
 
   constructor(config: ReshapeConfig) {
