@@ -64,7 +64,9 @@ describe.each(['infer', 'train'] as Mode[])('gradients through a model (%s mode)
       const analytic = coords.map((i) => (grads[k]!.handle as Float64Array)[i]!);
       const what = k === 0 ? 'input' : model.trainableWeights[k - 1]!.name;
       expect(closeReport(analytic, numeric, { rtol: 1e-5, atol: 1e-8 }), what).toBeNull();
-      expect(numeric.some((g) => Math.abs(g) > 1e-6), `${what} has a non-trivial gradient`).toBe(true);
+      // In training, batch norm subtracts the batch mean, which cancels a bias added just before it.
+      const cancelled = mode === 'train' && what.startsWith('separable_conv2d') && what.endsWith('/bias');
+      expect(numeric.some((g) => Math.abs(g) > 1e-6), `${what}: gradient ${cancelled ? 'zero' : 'non-trivial'}`).toBe(!cancelled);
     });
   });
 });
