@@ -1,5 +1,6 @@
 import { TinyconvError, check } from '../core/errors.js';
 import { checkShape, sizeOf, type Shape } from '../core/shape.js';
+import { halfToFloat } from './float16.js';
 
 /**
  * NumPy .npy files (format versions 1-3): the CLI's tensor exchange format. Reads float16/32/64
@@ -57,16 +58,6 @@ function reader(kind: string, width: number, descr: string): Read {
     case 'u8': return (v, o, le) => Number(v.getBigUint64(o, le));
     default: throw new TinyconvError('E_DTYPE', `.npy: unsupported dtype ${descr}`);
   }
-}
-
-/** IEEE 754 half precision to a JS number. */
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
 export function encodeNpy(data: Float32Array, shape: Shape): Uint8Array {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/core/tensor.js';
 import { TinyconvError } from '../../src/core/errors.js';
-import { decodeNpy, encodeNpy, halfToFloat } from '../../src/io/npy.js';
+import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
+import { halfToFloat } from '../../src/io/float16.js';
 
 function code(f: () => unknown): string | undefined {
   try {
