@@ -73,10 +73,11 @@ start=$EPOCHREALTIME
 install_deps() {
   local out rc
   out=$(npm ci --no-audit --no-fund 2>&1); rc=$?
-  printf '%s\n' "$out"
-  [ "$rc" = 0 ] && return 0
   local problems; problems=$(printf '%s\n' "$out" | grep -E '^npm error (Missing|Invalid): ' || true)
-  if [ -z "$problems" ] || printf '%s\n' "$problems" | grep -qvE '^npm error Missing: [^ ]+@ from lock file$'; then return "$rc"; fi
+  if [ "$rc" = 0 ] || [ -z "$problems" ] || printf '%s\n' "$problems" | grep -qvE '^npm error Missing: [^ ]+@ from lock file$'; then
+    printf '%s\n' "$out"
+    return "$rc"
+  fi
   echo "npm ci: the lock file lacks $(printf '%s\n' "$problems" | wc -l) optional packages of other platforms that this registry does not serve; installing the locked versions with npm install --no-save"
   npm install --no-save --no-audit --no-fund
 }

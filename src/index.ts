@@ -14,3 +14,4 @@ export { encodeModel, decodeModel, encodeModelFile, decodeModelFile, type Encode
 export { loadArtifacts, type ArtifactsSource, type LoadOptions } from './io/load.js';
 export { saveArtifacts, type SavedFiles } from './io/save.js';
 export type { ModelManifest, WeightEntry, StorageDType } from './io/manifest.js';
+export * from './model/index.js';

@@ -9,3 +9,4 @@ export { SUPPORTED_ACTIVATIONS, type LayerActivation } from './activations.js';
 export { formatSummary, type SummaryData, type SummaryRow, type SummaryOptions } from './summary.js';
 export { formatShape, type Dim, type SymShape } from './sym-shape.js';
 export type { CallContext } from './context.js';
+export { readKerasConfig } from './keras-json.js';

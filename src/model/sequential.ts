@@ -48,6 +48,13 @@ export class Sequential extends Model {
     check(![...this.#layers, ...this.#pending].includes(item), 'E_ARG', `Sequential ${this.name}: ${item.where} is already in the model`);
     if (!this.#output && this.#layers.length === 0 && this.#pending.length === 0 && item.batchInputShape) {
       this.#input = this.#output = new InputLayer({ batch_input_shape: item.batchInputShape, name: `${item.name}_input` }).output;
+      try {
+        this.#append(item);
+      } catch (e) {
+        this.#input = this.#output = null; // the input came from this layer; without it there is none
+        throw e;
+      }
+      return this;
     }
     if (!this.#output) {
       this.#pending.push(item);

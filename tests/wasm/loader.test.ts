@@ -117,6 +117,12 @@ describe('loading', () => {
     expect((err as Error).message).toMatch(/missing\.wasm \(not found: run `npm run build`/);
   });
 
+  it('raises E_ARG for options it cannot use', async () => {
+    await expect(loadWasmKernels({ source: 'tinyconv.wasm' as unknown as Uint8Array })).rejects.toThrow(/E_ARG.*source must be the bytes/);
+    await expect(loadWasmKernels(null as unknown as object)).rejects.toThrow(/E_ARG.*options must be an object/);
+    await expect(loadWasmKernels({ url: 'http://[bad' })).rejects.toThrow(/E_ARG.*not a valid URL/);
+  });
+
   it('raises E_BACKEND for bytes that are not a tinyconv module', async () => {
     await expect(loadWasmKernels({ source: new Uint8Array([1, 2, 3, 4]) })).rejects.toThrow(/E_BACKEND.*not a usable tinyconv wasm module/);
     const empty = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);

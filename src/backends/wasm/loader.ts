@@ -13,7 +13,7 @@ export type { WasmKernels } from './kernels.js';
  */
 
 export interface WasmLoadOptions {
-  /** Where tinyconv.wasm is; by default next to this module. */
+  /** Where tinyconv.wasm is; by default next to this module, which also anchors relative addresses. */
   url?: string | URL;
   /** The module's bytes or a compiled module, for hosts that ship it some other way. */
   source?: BufferSource | WebAssembly.Module;
@@ -23,11 +23,21 @@ const cache = new Map<string, Promise<WasmKernels>>();
 
 /**
  * Loads the wasm kernels. Calls for the same address share one instance. Rejects with E_BACKEND
- * when the runtime lacks WebAssembly SIMD or the file is not a tinyconv module, and with E_IO
- * when the file cannot be read.
+ * when the runtime lacks WebAssembly SIMD or the file is not a tinyconv module, with E_IO when
+ * the file cannot be read, and with E_ARG for options it cannot use.
  */
-export function loadWasmKernels(options: WasmLoadOptions = {}): Promise<WasmKernels> {
-  if (options.source !== undefined) return instantiateFrom(options.source, 'the given wasm source');
+export async function loadWasmKernels(options: WasmLoadOptions = {}): Promise<WasmKernels> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TinyconvError('E_ARG', `loadWasmKernels: options must be an object ({ url } or { source }), got ${options === null ? 'null' : typeof options}`);
+  }
+  requireWasmSimd();
+  const { source } = options;
+  if (source !== undefined) {
+    if (!(source instanceof WebAssembly.Module || source instanceof ArrayBuffer || ArrayBuffer.isView(source))) {
+      throw new TinyconvError('E_ARG', 'loadWasmKernels: source must be the bytes of tinyconv.wasm (ArrayBuffer or typed array) or a WebAssembly.Module');
+    }
+    return instantiateFrom(source, 'the given wasm source');
+  }
   const url = resolveUrl(options.url);
   let p = cache.get(url.href);
   if (!p) {
@@ -49,7 +59,6 @@ function resolveUrl(url: string | URL | undefined): URL {
 }
 
 async function loadFromUrl(url: URL): Promise<WasmKernels> {
-  requireWasmSimd();
   const where = url.href;
   // Node's fetch does not read file: URLs; Deno's does, and browsers never see them.
   if (url.protocol === 'file:' && !isDeno()) return instantiateFrom(await readFileUrl(url), where);
@@ -86,8 +95,7 @@ async function readFileUrl(url: URL): Promise<Uint8Array> {
   }
 }
 
-async function instantiateFrom(source: BufferSource | WebAssembly.Module, where: string): Promise<WasmKernels> {
-  requireWasmSimd();
+function instantiateFrom(source: BufferSource | WebAssembly.Module, where: string): Promise<WasmKernels> {
   return compileGuarded(where, async () => {
     if (source instanceof WebAssembly.Module) return WebAssembly.instantiate(source, {});
     return (await WebAssembly.instantiate(source, {})).instance;
