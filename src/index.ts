@@ -15,3 +15,4 @@ export { loadArtifacts, type ArtifactsSource, type LoadOptions } from './io/load
 export { saveArtifacts, type SavedFiles } from './io/save.js';
 export type { ModelManifest, WeightEntry, StorageDType } from './io/manifest.js';
 export * from './model/index.js';
+export { coverage, type OpCoverage } from './core/coverage.js';
