@@ -1,4 +1,4 @@
-import { TinyconvError, check, withContext } from '../core/errors.js';
+import { TinyconvError, check } from '../core/errors.js';
 import type { GraphJSON, LayerJSON } from '../io/artifacts.js';
 import type { Graph } from './graph.js';
 import type { SymbolicTensor } from './layer.js';
@@ -71,8 +71,8 @@ export function graphFromJSON(json: unknown): { name: string; inputs: SymbolicTe
       return t;
     });
     const layer = layerFromConfig(e.className, config, e.name);
-    const out = withContext(layer.where, () => (layer.arity === 'many' ? layer.apply(ins) : (check(ins.length === 1, 'E_GRAPH', `takes one input, got inbound ${e.inbound.join(', ')}`), layer.apply(ins[0]!))));
-    tensors.set(e.name, out);
+    if (layer.arity === 'one') check(ins.length === 1, 'E_GRAPH', `${layer.where}: takes one input, got inbound ${e.inbound.join(', ')}`, { layer: e.name });
+    tensors.set(e.name, layer.apply(layer.arity === 'many' ? ins : ins[0]!));
   }
 
   const find = (name: string, role: string): SymbolicTensor => {

@@ -78,6 +78,12 @@ export class Model {
   /** Builds a model whose input shape was deferred, from the first feeds; a no-op for built models. */
   protected buildFromFeeds(_feeds: readonly Tensor[]): void {}
 
+  private buildLazily(x: ModelInputs): void {
+    if (this.built) return;
+    const feeds = x instanceof Tensor ? [x] : Array.isArray(x) ? (x as readonly Tensor[]) : [];
+    if (feeds.length === 1 && feeds[0] instanceof Tensor) this.buildFromFeeds(feeds);
+  }
+
   get built(): boolean {
     return this.#graph !== null;
   }
@@ -214,7 +220,7 @@ export class Model {
 
   /** forward() for models with several outputs: one tensor per output, in order. */
   forwardAll(x: ModelInputs, opts: ForwardOptions = {}): Tensor[] {
-    if (!this.built && x instanceof Tensor) this.buildFromFeeds([x]);
+    this.buildLazily(x);
     const feeds = this.feeds(x);
     const backend = opts.backend ?? feeds[0]!.backend;
     return executeGraph(this.graph(), feeds, callContext(backend, opts.mode ?? 'infer', false), false);
@@ -228,11 +234,11 @@ export class Model {
   }
 
   predictAll(x: ModelInputs, opts: PredictOptions = {}): Tensor[] {
-    if (!this.built && x instanceof Tensor) this.buildFromFeeds([x]);
+    this.buildLazily(x);
     const feeds = this.feeds(x);
     const backend = opts.backend ?? hostBackendOf();
     const n = feeds[0]!.shape[0] ?? 1;
-    const bs = opts.batchSize ?? n;
+    const bs = opts.batchSize ?? Math.max(n, 1);
     check(Number.isInteger(bs) && bs > 0, 'E_ARG', `model ${this.name}: predict batchSize must be a positive integer, got ${bs}`);
     const run = (f: readonly Tensor[]): Tensor[] => executeGraph(this.graph(), f, callContext(backend, 'infer', true), true);
     if (bs >= n) return run(feeds);
@@ -299,7 +305,7 @@ export class Model {
     const spec = (t: SymbolicTensor): IOSpec => ({ name: t.layer.name, shape: [...t.shape], layout: layoutOf(t.shape) });
     const a: ModelArtifacts = {
       graph: graphToJSON(this.name, g),
-      weights: this.weights.map((v) => ({ name: v.name, shape: [...v.shape], data: v.read().slice() })),
+      weights: this.weights.map((v) => ({ name: v.name, shape: [...v.shape], data: v.read() })),
       inputs: g.inputs.map(spec),
       outputs: g.outputs.map(spec),
     };

@@ -23,6 +23,7 @@ export interface ActivationConfig extends BaseLayerConfig {
   activation: string;
 }
 
+/** Applies a Keras activation by name ("relu", "softmax", "silu"...). */
 export class Activation extends ActivationLike {
   readonly activation: LayerActivation;
   protected get fn(): LayerActivation {
