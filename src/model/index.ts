@@ -10,3 +10,4 @@ export { formatSummary, type SummaryData, type SummaryRow, type SummaryOptions }
 export { formatShape, type Dim, type SymShape } from './sym-shape.js';
 export type { CallContext } from './context.js';
 export { readKerasConfig } from './keras-json.js';
+export { loadModel, saveModel } from './persist.js';

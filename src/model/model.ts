@@ -50,6 +50,10 @@ function layoutOf(shape: SymShape): Layout {
  */
 export class Model {
   readonly name: string;
+  /** Free-form facts carried through save/load: source, licence, description. */
+  metadata: Record<string, unknown> = {};
+  /** Per-input / per-output facts the graph lacks (layout, preprocessing, labels), by layer name. */
+  readonly ioSpecs: { inputs: Map<string, IOSpec>; outputs: Map<string, IOSpec> } = { inputs: new Map(), outputs: new Map() };
   #graph: Graph | null = null;
 
   constructor(args: ModelArgs | { name?: string } = {}, defaultName = 'model') {
@@ -302,14 +306,20 @@ export class Model {
   /** The model as data: graph, weights (copied to the host) and input / output specs. */
   toArtifacts(metadata?: Record<string, unknown>): ModelArtifacts {
     const g = this.graph();
-    const spec = (t: SymbolicTensor): IOSpec => ({ name: t.layer.name, shape: [...t.shape], layout: layoutOf(t.shape) });
+    const spec = (known: Map<string, IOSpec>) => (t: SymbolicTensor): IOSpec => ({
+      ...structuredClone(known.get(t.layer.name)),
+      name: t.layer.name,
+      shape: [...t.shape],
+      layout: known.get(t.layer.name)?.layout ?? layoutOf(t.shape),
+    });
     const a: ModelArtifacts = {
       graph: graphToJSON(this.name, g),
       weights: this.weights.map((v) => ({ name: v.name, shape: [...v.shape], data: v.read() })),
-      inputs: g.inputs.map(spec),
-      outputs: g.outputs.map(spec),
+      inputs: g.inputs.map(spec(this.ioSpecs.inputs)),
+      outputs: g.outputs.map(spec(this.ioSpecs.outputs)),
     };
-    if (metadata) a.metadata = structuredClone(metadata);
+    const meta = { ...this.metadata, ...metadata };
+    if (Object.keys(meta).length > 0) a.metadata = structuredClone(meta);
     return a;
   }
 
@@ -325,6 +335,9 @@ export class Model {
     check(Array.isArray(artifacts.weights), 'E_CONFIG', 'model artifacts: weights must be a list of {name, shape, data}');
     const model = Model.fromGraph(artifacts.graph);
     model.loadWeights(artifacts.weights);
+    for (const s of artifacts.inputs ?? []) model.ioSpecs.inputs.set(s.name, structuredClone(s));
+    for (const s of artifacts.outputs ?? []) model.ioSpecs.outputs.set(s.name, structuredClone(s));
+    if (artifacts.metadata) model.metadata = structuredClone(artifacts.metadata);
     return model;
   }
 }
