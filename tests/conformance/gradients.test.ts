@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/random.js';
 import { testBackends } from '../util/backends.js';
 import { closeReport } from '../util/close.js';
-import { analyticGrads64, backward, caseInputs, forward, generate, gradInputs, numericGrads, ref64 } from './harness.js';
+import { analyticGrads64, backward, caseInputs, forward64, generate, gradInputs, numericGrads } from './harness.js';
 import { CASES, caseId } from './table.js';
 
 const withGrad = CASES.filter((c) => gradInputs(c).length > 0);
 
 function seedDy(values: ReturnType<typeof caseInputs>, c: (typeof CASES)[number]): Float32Array {
-  const { shape } = forward(ref64, c, values);
+  const { shape } = forward64(c, values);
   return generate('normal', shape, new Rng(4321));
 }
 
@@ -28,11 +28,11 @@ describe('reference gradients = finite differences', () => {
 
 /** Every backend's backward pass against the reference's, in float64. */
 describe.each(testBackends().map((b) => [b.name, b] as const))('backward on %s', (_name, backend) => {
-  it.each(withGrad.map((c) => [caseId(c), c] as const))('%s', (_id, c) => {
+  it.each(withGrad.map((c) => [caseId(c), c] as const))('%s', async (_id, c) => {
     const values = caseInputs(c);
     const dy = seedDy(values, c);
     const expected = analyticGrads64(c, values, dy);
-    const actual = backward(backend, c, values, dy);
+    const actual = await backward(backend, c, values, dy);
     actual.forEach((g, k) => expect(closeReport(g, expected[k]!, { rtol: c.rtol ?? 1e-4 }), `input ${gradInputs(c)[k]}`).toBeNull());
   });
 });

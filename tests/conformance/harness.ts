@@ -39,10 +39,17 @@ function upload(b: Backend, values: (Float32Array | null)[], shapes: OpCase['inp
   return values.map((v, i) => (v ? b.upload(v, shapes[i]!) : undefined));
 }
 
-/** Forward on `b`: the output values on the host. */
-export function forward(b: Backend, c: OpCase, values: (Float32Array | null)[]): { y: Float32Array; shape: Shape } {
+/** Forward on `b`: the output values on the host (read back asynchronously, as GPU backends need). */
+export async function forward(b: Backend, c: OpCase, values: (Float32Array | null)[]): Promise<{ y: Float32Array; shape: Shape }> {
   const { y } = runOp(c.op, upload(b, values, c.inputs), c.attrs ?? {}, b, c.mode ?? 'infer');
-  return { y: y.dataSync(), shape: y.shape };
+  return { y: await y.data(), shape: y.shape };
+}
+
+/** Forward on the float64 reference: the ground truth. */
+export function forward64(c: OpCase, values: (Float32Array | null)[]): { y: Float64Array; shape: Shape } {
+  const ins = values.map((v, i) => (v ? new Tensor(c.inputs[i]!, ref64, Float64Array.from(v)) : undefined));
+  const { y } = runOp(c.op, ins, c.attrs ?? {}, ref64, c.mode ?? 'infer');
+  return { y: y.handle as Float64Array, shape: y.shape };
 }
 
 /** Which inputs a case checks gradients for. */
@@ -51,11 +58,11 @@ export function gradInputs(c: OpCase): number[] {
 }
 
 /** Backward on `b`: the gradient of sum(y * dy) for each checked input, on the host. */
-export function backward(b: Backend, c: OpCase, values: (Float32Array | null)[], dy: Float32Array): Float32Array[] {
+export async function backward(b: Backend, c: OpCase, values: (Float32Array | null)[], dy: Float32Array): Promise<Float32Array[]> {
   const ins = upload(b, values, c.inputs);
   const { y, tape } = record(() => runOp(c.op, ins, c.attrs ?? {}, b, c.mode ?? 'infer').y);
   const wrt = gradInputs(c).map((i) => ins[i]!);
-  return backprop(tape, y, b.upload(dy, y.shape), wrt).map((g) => g.dataSync());
+  return Promise.all(backprop(tape, y, b.upload(dy, y.shape), wrt).map((g) => g.data()));
 }
 
 

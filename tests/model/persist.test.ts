@@ -65,7 +65,7 @@ describe('saveModel / loadModel', () => {
     // A valid file whose dense kernel no longer fits the layer (the graph says 5 units).
     await saveModel(m, join(dir, 'm.json'));
     const manifest = JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8'));
-    const w = manifest.weights.find((e: { name: string }) => e.name.endsWith('/bias') && e.shape[0] === 5);
+    const w = manifest.weights.find((e: { name: string; shape: number[] }) => e.name.endsWith('/bias') && e.shape[0] === 5);
     w.shape = [1, 5];
     writeFileSync(join(dir, 'm.json'), JSON.stringify(manifest));
     const err = await loadModel(join(dir, 'm.json')).catch((e) => e);
