@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../util/backends.js';
+import { supports, testBackends } from '../util/backends.js';
 import { closeReport } from '../util/close.js';
 import { caseInputs, forward, forward64 } from './harness.js';
 import { CASES, caseId } from './table.js';
 
 /** Every case on every backend, forward, against the reference computed in float64. */
 describe.each(testBackends().map((b) => [b.name, b] as const))('forward on %s', (_name, backend) => {
-  it.each(CASES.map((c) => [caseId(c), c] as const))('%s', async (_id, c) => {
+  it.for(CASES.map((c) => [caseId(c), c] as const))('%s', async ([, c], ctx) => {
+    // A kernel the backend lacks is reported as a skip (visible in the counts), never a pass.
+    if (!supports(backend, c.op, 'forward')) return ctx.skip(`${backend.name} has no forward kernels for ${c.op}`);
     const values = caseInputs(c);
     const expected = forward64(c, values);
     const actual = await forward(backend, c, values);

@@ -1,4 +1,5 @@
-import type { Backend } from '../../src/core/backend.js';
+import { hasKernel, type Backend } from '../../src/core/backend.js';
+import { getOp } from '../../src/ops/registry.js';
 import { hostBackendOf } from '../../src/core/tensor.js';
 
 /**
@@ -7,4 +8,11 @@ import { hostBackendOf } from '../../src/core/tensor.js';
  */
 export function testBackends(): Backend[] {
   return [hostBackendOf()];
+}
+
+/** Whether `b` has every kernel an op needs, forward only or forward and backward. */
+export function supports(b: Backend, op: string, pass: 'forward' | 'backward'): boolean {
+  const def = getOp(op);
+  const needed = pass === 'forward' ? def.kernels.forward : [...def.kernels.forward, ...def.kernels.backward];
+  return needed.every((k) => hasKernel(b, k));
 }
