@@ -1,4 +1,4 @@
-import { loadWasmKernels } from '../../index.js';
+import { createWasmBackend } from '../../index.js';
 import type { Command } from '../command.js';
 import { packageVersion } from '../package-info.js';
 
@@ -16,8 +16,12 @@ export const version: Command = {
       io.out(`${v}\n`);
       return 0;
     }
-    const wasm = await loadWasmKernels().then(
-      () => 'ok (SIMD)',
+    const wasm = await createWasmBackend().then(
+      (b) => {
+        const d = b.diagnostics;
+        b.dispose();
+        return `ok (${d.build}: ${d.relaxed ? 'relaxed SIMD' : 'SIMD'}, ${d.threads} thread${d.threads === 1 ? '' : 's'})`;
+      },
       (e: unknown) => `unavailable: ${e instanceof Error ? e.message : String(e)}`,
     );
     io.out([`tinyconv ${v}`, `node ${process.version} (${process.platform} ${process.arch})`, `wasm kernels: ${wasm}`].join('\n') + '\n');
