@@ -3,8 +3,9 @@ import { dirname, relative, resolve } from 'node:path';
 
 /**
  * Bundles the compiled sources (build/esm, from `tsc -p tsconfig.build.json`) into dist/:
- * - tinyconv.js, the library, with tinyconv.wasm beside it, where the wasm loader looks for it
- *   (new URL('./tinyconv.wasm', import.meta.url));
+ * - tinyconv.js, the library, with the four wasm builds (tinyconv.wasm, tinyconv-relaxed.wasm,
+ *   tinyconv-mt.wasm, tinyconv-mt-relaxed.wasm) and the thread pool's worker script
+ *   (tinyconv-worker.js) beside it, where the backend looks for them (new URL('./<file>', import.meta.url));
  * - cli.js, the command line, which imports the library from ./tinyconv.js rather than carrying
  *   a second copy of it (two copies would mean two TinyconvError classes and two engines).
  * Type declarations go to dist/types straight from tsc.
@@ -13,20 +14,25 @@ import { dirname, relative, resolve } from 'node:path';
 const ESM = resolve('build/esm');
 const LIB_ENTRY = resolve(ESM, 'index.js');
 const CLI_DIR = resolve(ESM, 'cli');
-const WASM = 'build/wasm/tinyconv.wasm';
+const WASM_BUILDS = ['tinyconv.wasm', 'tinyconv-relaxed.wasm', 'tinyconv-mt.wasm', 'tinyconv-mt-relaxed.wasm'];
+// Plain JavaScript with no imports, so it is copied as it is rather than bundled.
+const WORKER = 'src/backends/wasm/tinyconv-worker.js';
 
-/** Emits the compiled kernels as an asset next to the bundle. */
-function wasmAsset() {
+/** Emits the compiled kernels and the worker script as assets next to the bundle. */
+function wasmAssets() {
   return {
-    name: 'wasm-asset',
+    name: 'wasm-assets',
     async generateBundle() {
-      let source;
-      try {
-        source = await readFile(WASM);
-      } catch {
-        this.error(`${WASM} is missing: run \`npm run build:wasm\` first`);
+      for (const file of WASM_BUILDS) {
+        let source;
+        try {
+          source = await readFile(`build/wasm/${file}`);
+        } catch {
+          this.error(`build/wasm/${file} is missing: run \`npm run build:wasm\` first`);
+        }
+        this.emitFile({ type: 'asset', fileName: file, source });
       }
-      this.emitFile({ type: 'asset', fileName: 'tinyconv.wasm', source });
+      this.emitFile({ type: 'asset', fileName: 'tinyconv-worker.js', source: await readFile(WORKER) });
     },
   };
 }
@@ -68,7 +74,7 @@ export default [
     input: { tinyconv: LIB_ENTRY },
     external,
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', generatedCode: 'es2015' },
-    plugins: [wasmAsset()],
+    plugins: [wasmAssets()],
     onwarn,
   },
   {

@@ -1,7 +1,16 @@
 /**
- * The tinyconv wasm module: SIMD kernels over f32 arrays in linear memory, plus the arena the host
- * allocates them from. Every kernel takes byte addresses and an element count; the host copies
- * tensors in and out (src/backends/wasm/loader.ts). Built with `asc --config asconfig.json`.
+ * The tinyconv wasm module: SIMD kernels over f32 tensors in an imported linear memory. Built four
+ * ways from this one source (asconfig.json: plain SIMD, relaxed SIMD, and both with threads).
+ * Each kernel family adds one `export * from` line here.
  */
-export { alloc, mark, reset, arenaBase } from './memory';
-export { relu, relu6, leaky_relu } from './activation';
+export * from './memory';
+export * from './runtime';
+export * from './elementwise';
+export * from './pool';
+export * from './norm';
+export * from './softmax';
+export * from './movement';
+export * from './pad';
+export * from './resize';
+export * from './gemm';
+export * from './conv';

@@ -1,5 +1,5 @@
 /**
- * End-to-end checks of the built package (dist/tinyconv.js and dist/tinyconv.wasm), shared by
+ * End-to-end checks of the built package (dist/tinyconv.js and its wasm builds), shared by
  * every runtime: Deno (deno.test.ts), a browser page and a module Web Worker (browser.mjs).
  * Adding a check is adding one function to CHECKS; each runtime picks it up by name.
  *
@@ -83,21 +83,80 @@ export const CHECKS: Record<string, Check> = {
     assertEqual(Array.from(data), [1.5, -2, 0.25, 8], 'values');
   },
 
-  async 'wasm relu and relu6 load from next to the bundle'({ tc }) {
-    const k = await tc.loadWasmKernels();
-    for (const n of [0, 1, 3, 4, 5, 1023]) {
-      // Values in [-10, 10) with a tail of n % 4 elements after the SIMD lanes.
-      const x = Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 200) / 10 - 10);
-      assertEqual(Array.from(k.relu(x)), Array.from(x, (v) => (v > 0 ? v : 0)), `relu, length ${n}`);
-      assertEqual(Array.from(k.relu6(x)), Array.from(x, (v) => (v > 0 ? Math.min(v, 6) : 0)), `relu6, length ${n}`);
+  async 'the wasm backend loads from next to the bundle and runs element-wise ops'({ tc, runtime }) {
+    const be = await tc.createWasmBackend();
+    try {
+      const d = be.diagnostics;
+      // Threads wherever SharedArrayBuffer works (the test server sends COOP/COEP) and there are cores.
+      const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+      if (cores > 1) assert(d.threads > 1 && be.name === 'wasm-mt', `${runtime}: expected threads, got ${d.threads} (${d.threadsReason})`);
+      assert(d.build === `tinyconv${d.threads > 1 ? '-mt' : ''}${d.relaxed ? '-relaxed' : ''}.wasm`, `build ${d.build}`);
+      // Large enough (3 x 8000 x 4) that the work is split across the threads.
+      const n = 8000 * 4;
+      const xs = Array.from({ length: 3 * n }, (_, i) => ((i * 7919) % 200) / 10 - 10);
+      const x = tc.Tensor.from(xs, [3, 8000, 4]);
+      const b = tc.Tensor.from([1, -2, 0.5, 4], [4]);
+      const y = tc.runOp('add', [x, b], {}, be).y;
+      const r = tc.runOp('activation', [y], { kind: 'relu6' }, be).y;
+      const expected = xs.map((v, i) => Math.min(6, Math.max(0, v + [1, -2, 0.5, 4][i % 4]!)));
+      assertClose(Array.from(await r.data()), expected, 1e-6, 'relu6(x + b)');
+      const s = tc.runOp('activation', [tc.Tensor.from([-3, 0, 2], [3])], { kind: 'sigmoid' }, be).y;
+      assertClose(Array.from(s.dataSync()), [-3, 0, 2].map((v) => 1 / (1 + Math.exp(-v))), 1e-6, 'sigmoid');
+      for (const t of [x, y, r, s]) t.dispose();
+    } finally {
+      be.dispose();
     }
   },
 
-  async 'wasm kernels load from bytes'({ tc, readBytes }) {
+  async 'the wasm backend runs a build given as bytes'({ tc, readBytes }) {
     const bytes = await readBytes('dist/tinyconv.wasm');
     assertEqual(Array.from(bytes.subarray(0, 4)), [0x00, 0x61, 0x73, 0x6d], 'wasm magic');
-    const k = await tc.loadWasmKernels({ source: bytes });
-    assertEqual(Array.from(k.leakyRelu(new Float32Array([-2, 3, -0.5, 1, -4]), 0.25)), [-0.5, 3, -0.125, 1, -1], 'leakyRelu');
+    const be = await tc.createWasmBackend({ source: bytes });
+    try {
+      assertEqual([be.name, be.diagnostics.threads], ['wasm', 1], 'a single-threaded build');
+      const y = tc.runOp('activation', [tc.Tensor.from([-2, 3, -0.5, 1, -4], [5])], { kind: 'leaky_relu', alpha: 0.25 }, be).y;
+      assertEqual(Array.from(y.dataSync()), [-0.5, 3, -0.125, 1, -1], 'leaky_relu');
+    } finally {
+      be.dispose();
+    }
+  },
+
+  async 'a model with hand-set weights predicts hand-computed values after saveModel and loadModel'({ tc }) {
+    // image [N, 2, 2, 2] -> 1x1 conv, 2 filters, relu -> global average pool -> dense, 2 units.
+    const image = tc.Input({ shape: [2, 2, 2], name: 'image' });
+    const conv = new tc.Conv2D({ name: 'conv', filters: 2, kernel_size: 1, activation: 'relu' }).apply(image);
+    const pooled = new tc.GlobalAveragePooling2D({ name: 'pool' }).apply(conv);
+    const head = new tc.Dense({ name: 'head', units: 2 }).apply(pooled);
+    const model = new tc.Model({ name: 'hand_set', inputs: image, outputs: head });
+    assertEqual(model.weights.map((v) => v.name), ['conv/kernel', 'conv/bias', 'head/kernel', 'head/bias'], 'weight order');
+    // conv: f0 = relu(c0 + 0.5 c1 - 0.5), f1 = relu(-c0 + 0.25 c1 + 1); kernel [1, 1, Cin, Cout] row-major.
+    // head: y0 = 2 g0 + g1 + 0.25, y1 = -g0 + 0.5 g1 - 0.5; kernel [K, M] row-major.
+    model.setWeights([
+      { shape: [1, 1, 2, 2], data: [1, -1, 0.5, 0.25] },
+      { shape: [2], data: [-0.5, 1] },
+      { shape: [2, 2], data: [2, -1, 1, 0.5] },
+      { shape: [2], data: [0.25, -0.5] },
+    ]);
+    // Pixels (h, w) = 00, 01, 10, 11 of two images, channels [c0, c1] each.
+    const x = tc.Tensor.from([1, 2, 3, -1, 0, 4, -2, 1, 0.5, 0.5, -1, -1, 2, 0, 1, 3], [2, 2, 2, 2]);
+    // Image 0: [1, 2] -> f (1.5, 0.5); [3, -1] -> (2, relu(-2.25) = 0); [0, 4] -> (1.5, 2); [-2, 1] -> (relu(-2) = 0, 3.25).
+    //   g = (5 / 4, 5.75 / 4) = (1.25, 1.4375); y0 = 2.5 + 1.4375 + 0.25 = 4.1875; y1 = -1.25 + 0.71875 - 0.5 = -1.03125.
+    // Image 1: [0.5, 0.5] -> (0.25, 0.625); [-1, -1] -> (0, 1.75); [2, 0] -> (1.5, 0); [1, 3] -> (2, 0.75).
+    //   g = (3.75 / 4, 3.125 / 4) = (0.9375, 0.78125); y0 = 1.875 + 0.78125 + 0.25 = 2.90625; y1 = -0.9375 + 0.390625 - 0.5 = -1.046875.
+    // Every value is a short binary fraction, so float32 holds each step exactly.
+    const expected = [4.1875, -1.03125, 2.90625, -1.046875];
+
+    const bytes = await tc.saveModel(model, 'bytes');
+    assert(tc.hasFileMagic(bytes), 'saveModel(model, "bytes") gives a single-file model');
+    const loaded = await tc.loadModel(bytes);
+    assertEqual(loaded.name, 'hand_set', 'name');
+    assertEqual(loaded.countParams(), 12, 'parameters: conv 1*1*2*2 + 2, head 2*2 + 2');
+    assertEqual(loaded.weights.map((v) => Array.from(v.read())), [[1, -1, 0.5, 0.25], [-0.5, 1], [2, -1, 1, 0.5], [0.25, -0.5]], 'weights after loading');
+    const y = loaded.predict(x, { backend: tc.createReferenceBackend('float32') });
+    assertEqual(y.backend.name, 'reference', 'backend');
+    assertEqual(y.shape, [2, 2], 'output shape');
+    assertEqual(Array.from(await y.data()), expected, 'loaded model output');
+    assertEqual(Array.from(model.predict(x).dataSync()), expected, 'original model output');
   },
 };
 
