@@ -37,35 +37,35 @@ const G: StaticArray<f64> = [
  */
 export function conv2d_winograd_pack(w: usize, dst: usize, cin: i32, cout: i32, transposed: i32): void {
   const np = roundUp(cout, 8);
-  const tmp = new StaticArray<f64>(18);
   for (let ci = 0; ci < cin; ci++) {
     for (let co = 0; co < np; co++) {
       const blk = co >> 3, lane = co & 7;
-      if (co >= cout) {
-        for (let xi = 0; xi < XI; xi++) store<f32>(dst + ((((<usize>xi * (np >> 3) + blk) * cin + ci) << 3) + lane) * 4, 0);
-        continue;
-      }
-      // tmp = G g (6 x 3), then U = tmp G^T (6 x 6).
       for (let r = 0; r < ALPHA; r++) {
-        for (let b = 0; b < 3; b++) {
-          let s: f64 = 0;
+        // Row r of G g (3 values), then U[r][c] = (G g)[r] . G[c].
+        let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0;
+        if (co < cout) {
           for (let a = 0; a < 3; a++) {
-            const tap = a * 3 + b;
-            const src = transposed ? (<usize>(8 - tap) * cout + co) * cin + ci : (<usize>tap * cin + ci) * cout + co;
-            s += G[r * 3 + a] * <f64>load<f32>(w + src * 4);
+            const gr = G[r * 3 + a];
+            t0 += gr * filterAt(w, a * 3, ci, co, cin, cout, transposed);
+            t1 += gr * filterAt(w, a * 3 + 1, ci, co, cin, cout, transposed);
+            t2 += gr * filterAt(w, a * 3 + 2, ci, co, cin, cout, transposed);
           }
-          tmp[r * 3 + b] = s;
         }
-      }
-      for (let r = 0; r < ALPHA; r++) {
         for (let c = 0; c < ALPHA; c++) {
-          const u = tmp[r * 3] * G[c * 3] + tmp[r * 3 + 1] * G[c * 3 + 1] + tmp[r * 3 + 2] * G[c * 3 + 2];
+          const u = t0 * G[c * 3] + t1 * G[c * 3 + 1] + t2 * G[c * 3 + 2];
           const xi = r * ALPHA + c;
           store<f32>(dst + ((((<usize>xi * (np >> 3) + blk) * cin + ci) << 3) + lane) * 4, <f32>u);
         }
       }
     }
   }
+}
+
+/** Filter value g[tap][ci][co] of the convolution being packed (see conv2d_winograd_pack). */
+// @ts-ignore: decorator
+@inline function filterAt(w: usize, tap: i32, ci: i32, co: i32, cin: i32, cout: i32, transposed: i32): f64 {
+  const src = transposed ? (<usize>(8 - tap) * cout + co) * cin + ci : (<usize>tap * cin + ci) * cout + co;
+  return <f64>load<f32>(w + src * 4);
 }
 
 /** Bytes of conv2d_winograd_pack's output. */

@@ -67,15 +67,31 @@ export function conv2d_packed_bytes(kh: i32, kw: i32, cg: i32, og: i32, groups: 
  * per group, a tap's reduction is too short to pay for the tile's per-tap setup, while one row of
  * taps * cg floats makes a single long reduction over the same packed weights.
  */
-function useIm2col(cg: i32, taps: i32): bool {
-  return taps > 1 && cg <= 8;
+function useIm2col(cg: i32, taps: i32, groups: i32): bool {
+  return taps > 1 && cg <= 8 && groups == 1;
+}
+
+/** Copies n floats (unaligned v128 moves, then the tail). */
+// @ts-ignore: decorator
+@inline function copyFloats(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+/** Zeroes n floats. */
+// @ts-ignore: decorator
+@inline function zeroFloats(dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), f32x4.splat(0));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
 }
 
 /** Per-worker scratch of conv2d_direct: zero row, tap list, indirection table (+ im2col rows). */
 export function conv2d_direct_scratch(cin: i32, taps: i32, groups: i32): i32 {
   const block = blockPixels(taps);
   let bytes = roundUp(cin, 4) * 4 + roundUp(taps, 4) * 4 + (block / TILE_PX) * taps * TILE_PX * 4;
-  if (useIm2col(cin / groups, taps)) bytes += block * taps * cin * 4 + block * 4;
+  if (useIm2col(cin / groups, taps, groups)) bytes += block * taps * cin * 4 + block * 4;
   return bytes;
 }
 
@@ -135,7 +151,7 @@ export function conv2d_direct(
   memory.fill(zero, 0, <usize>cin * 4);
   for (let t = 0; t < nt; t++) store<u32>(taps + (<usize>t << 2), t);
   const block = blockPixels(nt);
-  const im2col = useIm2col(k, nt);
+  const im2col = useIm2col(k, nt, groups);
   const col = ind + <usize>(block / TILE_PX) * nt * TILE_PX * 4;
   const colInd = col + <usize>block * nt * cin * 4;
   const plane = ho * wo;
@@ -143,50 +159,63 @@ export function conv2d_direct(
   const pixBytes = <usize>cin * 4;
   for (let p0 = start * wo; p0 < pixEnd; p0 += block) {
     const px = pixEnd - p0 < block ? pixEnd - p0 : block;
-    // Indirection for pixels p0 .. p0 + px - 1.
-    let b = p0 / plane, rem = p0 - b * plane;
-    let oh = rem / wo, ow = rem - oh * wo;
-    for (let i = 0; i < px; i++) {
-      const lane = i % TILE_PX;
-      const row = ind + <usize>(i / TILE_PX) * nt * TILE_PX * 4 + (<usize>lane << 2);
-      const img = x + <usize>b * h * w * pixBytes;
-      const ih0 = oh * sh - pt, iw0 = ow * sw - pl;
-      let t = 0;
-      for (let ky = 0; ky < kh; ky++) {
-        const ih = ih0 + ky * dh;
-        const rowOk = ih >= 0 && ih < h;
-        const rowPtr = img + <usize>ih * w * pixBytes;
-        for (let kx = 0; kx < kw; kx++) {
-          const iw = iw0 + kx * dw;
-          const a = rowOk && iw >= 0 && iw < w ? rowPtr + <usize>iw * pixBytes : zero;
-          store<u32>(row + <usize>t * TILE_PX * 4, <u32>a);
-          t++;
-        }
-      }
-      if (++ow == wo) { ow = 0; if (++oh == ho) { oh = 0; b++; } }
-    }
     const out = y + <usize>p0 * cout * 4;
     const a = inTile(act) ? act : 0;
+    let b = p0 / plane, rem = p0 - b * plane;
+    let oh = rem / wo, ow = rem - oh * wo;
     if (im2col) {
-      // Row i: [g][tap][cg] floats of pixel i's window; the packed weights of a group are
-      // already [tap][cg] rows, so the whole window is one tap of taps * cg.
+      // Row i holds pixel i's whole window, [tap][cin] floats (zeros in the padding): the packed
+      // weights are [tap][cin] rows too, so the window is one tap of taps * cin.
+      const span = kw * cin;
       let d = col;
       for (let i = 0; i < px; i++) {
-        const src = ind + <usize>(i / TILE_PX) * nt * TILE_PX * 4 + (<usize>(i % TILE_PX) << 2);
         store<u32>(colInd + (<usize>i << 2), <u32>d);
-        for (let g = 0; g < groups; g++) {
-          for (let t = 0; t < nt; t++) {
-            const from = <usize>load<u32>(src + <usize>t * TILE_PX * 4) + <usize>g * k * 4;
-            for (let q = 0; q < k; q++) {
-              store<f32>(d, load<f32>(from + (<usize>q << 2)));
-              d += 4;
+        const img = x + <usize>b * h * w * pixBytes;
+        const ih0 = oh * sh - pt, iw0 = ow * sw - pl;
+        for (let ky = 0; ky < kh; ky++) {
+          const ih = ih0 + ky * dh;
+          if (ih < 0 || ih >= h) {
+            zeroFloats(d, span);
+          } else {
+            const rowPtr = img + <usize>ih * w * pixBytes;
+            if (dw == 1 && iw0 >= 0 && iw0 + kw <= w) {
+              copyFloats(d, rowPtr + <usize>iw0 * pixBytes, span);
+            } else {
+              for (let kx = 0; kx < kw; kx++) {
+                const iw = iw0 + kx * dw;
+                const dk = d + <usize>kx * pixBytes;
+                if (iw >= 0 && iw < w) copyFloats(dk, rowPtr + <usize>iw * pixBytes, cin);
+                else zeroFloats(dk, cin);
+              }
             }
           }
+          d += <usize>span * 4;
         }
+        if (++ow == wo) { ow = 0; if (++oh == ho) { oh = 0; b++; } }
       }
       padLastTile(colInd, px, 1, 1);
       tilesOver(colInd, taps, 1, 1, px, wp, bias, out, nt * k, n, groups, cout * 4, a, alpha);
     } else {
+      // Indirection for pixels p0 .. p0 + px - 1.
+      for (let i = 0; i < px; i++) {
+        const lane = i % TILE_PX;
+        const row = ind + <usize>(i / TILE_PX) * nt * TILE_PX * 4 + (<usize>lane << 2);
+        const img = x + <usize>b * h * w * pixBytes;
+        const ih0 = oh * sh - pt, iw0 = ow * sw - pl;
+        let t = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const ih = ih0 + ky * dh;
+          const rowOk = ih >= 0 && ih < h;
+          const rowPtr = img + <usize>ih * w * pixBytes;
+          for (let kx = 0; kx < kw; kx++) {
+            const iw = iw0 + kx * dw;
+            const addr = rowOk && iw >= 0 && iw < w ? rowPtr + <usize>iw * pixBytes : zero;
+            store<u32>(row + <usize>t * TILE_PX * 4, <u32>addr);
+            t++;
+          }
+        }
+        if (++ow == wo) { ow = 0; if (++oh == ho) { oh = 0; b++; } }
+      }
       padLastTile(ind, px, nt, nt);
       tilesOver(ind, taps, nt, nt, px, wp, bias, out, k, n, groups, cout * 4, a, alpha);
     }

@@ -134,32 +134,44 @@ export function depthwise_grad_filter(
         const t = ky * kw + kx;
         for (let j = 0; j < cout; j += 4) {
           const nl = cout - j < 4 ? cout - j : 4;
-          const base = j / mult, count = lanesFrom(j, nl, mult);
-          const pattern = spreadPattern(j, nl, mult);
-          let xp = xRow + <usize>(lo * sw + off) * pix;
-          let dp = dyRow + <usize>lo * dyPix + (<usize>j << 2);
-          // Four independent sums hide the latency of the accumulation chain.
-          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-          let ow = lo;
-          for (; ow + 4 <= hi; ow += 4) {
-            a0 = fma(gatherLanes(xp, mult, base, count, pattern), loadLanes(dp, nl), a0);
-            a1 = fma(gatherLanes(xp + xstep, mult, base, count, pattern), loadLanes(dp + dyPix, nl), a1);
-            a2 = fma(gatherLanes(xp + 2 * xstep, mult, base, count, pattern), loadLanes(dp + 2 * dyPix, nl), a2);
-            a3 = fma(gatherLanes(xp + 3 * xstep, mult, base, count, pattern), loadLanes(dp + 3 * dyPix, nl), a3);
-            xp += 4 * xstep;
-            dp += 4 * dyPix;
-          }
-          for (; ow < hi; ow++) {
-            a0 = fma(gatherLanes(xp, mult, base, count, pattern), loadLanes(dp, nl), a0);
-            xp += xstep;
-            dp += dyPix;
-          }
+          const xp = xRow + <usize>(lo * sw + off) * pix;
+          const dp = dyRow + <usize>lo * dyPix + (<usize>j << 2);
           const pp = mine + (<usize>t * c4 + j) * 4;
-          v128.store(pp, f32x4.add(v128.load(pp), f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3))));
+          // The common case (multiplier 1, a whole vector) is its own copy, lane logic folded away.
+          if (mult == 1 && nl == 4) filterSum(xp, dp, pp, hi - lo, xstep, dyPix, 1, j, 4, 4, i32x4.splat(0));
+          else filterSum(xp, dp, pp, hi - lo, xstep, dyPix, mult, j / mult, lanesFrom(j, nl, mult), nl, spreadPattern(j, nl, mult));
         }
       }
     }
   }
+}
+
+/**
+ * part[j..j+nl) += sum over npx pixels of the input lanes of output channels j.. (from xp, xstep
+ * bytes per pixel) times dy (from dp, dyStep bytes per pixel).
+ */
+// @ts-ignore: decorator
+@inline function filterSum(
+  xp: usize, dp: usize, pp: usize, npx: i32, xstep: usize, dyStep: usize,
+  mult: i32, base: i32, count: i32, nl: i32, pattern: v128,
+): void {
+  // Four independent sums hide the latency of the accumulation chain.
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= npx; i += 4) {
+    a0 = fma(gatherLanes(xp, mult, base, count, pattern), loadLanes(dp, nl), a0);
+    a1 = fma(gatherLanes(xp + xstep, mult, base, count, pattern), loadLanes(dp + dyStep, nl), a1);
+    a2 = fma(gatherLanes(xp + 2 * xstep, mult, base, count, pattern), loadLanes(dp + 2 * dyStep, nl), a2);
+    a3 = fma(gatherLanes(xp + 3 * xstep, mult, base, count, pattern), loadLanes(dp + 3 * dyStep, nl), a3);
+    xp += 4 * xstep;
+    dp += 4 * dyStep;
+  }
+  for (; i < npx; i++) {
+    a0 = fma(gatherLanes(xp, mult, base, count, pattern), loadLanes(dp, nl), a0);
+    xp += xstep;
+    dp += dyStep;
+  }
+  v128.store(pp, f32x4.add(v128.load(pp), f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3))));
 }
 
 /** dw[tap][j] = sum over `workers` partials of part[tap][j]. Splits over taps. */

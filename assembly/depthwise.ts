@@ -136,6 +136,35 @@ export function depthwise3x3(
 }
 
 /**
+ * Four neighbouring output pixels of one channel block, every tap inside the image: `rows` window
+ * rows from xp (rowStep bytes apart), kw taps per row (tapStep apart), pixels pixStep apart.
+ */
+// @ts-ignore: decorator
+@inline function quad(
+  xp: usize, wt: usize, yo: usize, rows: i32, kw: i32, rowStep: usize, tapStep: usize, pixStep: usize,
+  tapBytes: usize, opix: usize, mult: i32, base: i32, count: i32, nl: i32, pattern: v128, bv: v128, act: i32, al: v128,
+): void {
+  let a0 = bv, a1 = bv, a2 = bv, a3 = bv;
+  for (let ky = 0; ky < rows; ky++) {
+    let p = xp;
+    for (let kx = 0; kx < kw; kx++) {
+      const wv = v128.load(wt);
+      a0 = fma(gatherLanes(p, mult, base, count, pattern), wv, a0);
+      a1 = fma(gatherLanes(p + pixStep, mult, base, count, pattern), wv, a1);
+      a2 = fma(gatherLanes(p + 2 * pixStep, mult, base, count, pattern), wv, a2);
+      a3 = fma(gatherLanes(p + 3 * pixStep, mult, base, count, pattern), wv, a3);
+      p += tapStep;
+      wt += tapBytes;
+    }
+    xp += rowStep;
+  }
+  storeTail(yo, activate4(a0, act, al), nl);
+  storeTail(yo + opix, activate4(a1, act, al), nl);
+  storeTail(yo + 2 * opix, activate4(a2, act, al), nl);
+  storeTail(yo + 3 * opix, activate4(a3, act, al), nl);
+}
+
+/**
  * y = act(depthwise(x, w) + b) for any window, stride, dilation and multiplier. `wp` is
  * depthwise_pack output. x [n, h, w, c], y [n, ho, wo, c * mult]. Splits over output rows.
  */
@@ -178,26 +207,12 @@ export function depthwise_general(
       let ow = 0;
       while (ow < wo) {
         if (ow >= lo && ow + 4 <= hi) {
-          // Four interior pixels: every tap is inside the image row-wise too (rows ky0..ky1).
-          let a0 = bv, a1 = bv, a2 = bv, a3 = bv;
-          const xstep = <usize>sw * pix;
-          for (let ky = ky0; ky < ky1; ky++) {
-            let xp = img + (<usize>(ih0 + ky * dh) * w + ow * sw - pl) * pix;
-            let wt = wj + <usize>(ky * kw) * tapBytes;
-            for (let kx = 0; kx < kw; kx++) {
-              const wv = v128.load(wt);
-              a0 = fma(gatherLanes(xp, mult, base, count, pattern), wv, a0);
-              a1 = fma(gatherLanes(xp + xstep, mult, base, count, pattern), wv, a1);
-              a2 = fma(gatherLanes(xp + 2 * xstep, mult, base, count, pattern), wv, a2);
-              a3 = fma(gatherLanes(xp + 3 * xstep, mult, base, count, pattern), wv, a3);
-              xp += <usize>dw * pix;
-              wt += tapBytes;
-            }
-          }
-          storeTail(yo, activate4(a0, a, al), nl);
-          storeTail(yo + opix, activate4(a1, a, al), nl);
-          storeTail(yo + 2 * opix, activate4(a2, a, al), nl);
-          storeTail(yo + 3 * opix, activate4(a3, a, al), nl);
+          // Four interior pixels; the common case (multiplier 1, whole vector) is its own copy
+          // with the lane logic folded away.
+          const xp = img + (<usize>(ih0 + ky0 * dh) * w + ow * sw - pl) * pix;
+          const wt = wj + <usize>(ky0 * kw) * tapBytes;
+          if (mult == 1 && nl == 4) quad(xp, wt, yo, ky1 - ky0, kw, <usize>dh * w * pix, <usize>dw * pix, <usize>sw * pix, tapBytes, opix, 1, base, 4, 4, pattern, bv, a, al);
+          else quad(xp, wt, yo, ky1 - ky0, kw, <usize>dh * w * pix, <usize>dw * pix, <usize>sw * pix, tapBytes, opix, mult, base, count, nl, pattern, bv, a, al);
           ow += 4;
           yo += 4 * opix;
           continue;

@@ -64,8 +64,8 @@ export function gemm_run(
 /**
  * A batch of products C[t] = op(A[t]) op(B[t]), C[t] at c + t * M * N * 4, the operands dense
  * (lda = transA ? M : K, ldb = transB ? K : N) at element offsets `offsets[2t]` and
- * `offsets[2t + 1]` (i32 pairs) from a and b, so broadcast batch dimensions share operands.
- * Work items are (t, tile) pairs, t-major, tiles as for gemm_run: total nb * tiles.
+ * `offsets[2t + 1]` (i32 pairs) from a and b, so broadcast batch dimensions share operands
+ * (with GEMM_PACKED_B every entry uses the one packed b and its offsets are not read). Work items are (t, tile) pairs, t-major, tiles as for gemm_run: total nb * tiles.
  */
 export function gemm_batched(
   a: usize, b: usize, c: usize, offsets: usize, m: i32, n: i32, k: i32, flags: i32,

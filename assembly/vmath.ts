@@ -44,18 +44,29 @@ const C7: f32 = 1.0 / 5040.0;
 }
 
 /**
+ * 1.5 * 2^23: adding it to a float of magnitude below 2^22 rounds that float to an integer held
+ * in the low mantissa bits, so round(v) is (v + MAGIC) - MAGIC as a float and the difference of
+ * the bit patterns as an integer. Cheaper than nearest + trunc_sat, which V8 lowers to long
+ * sequences on x86.
+ */
+const MAGIC: f32 = 12582912.0;
+const MAGIC_BITS: i32 = 0x4b400000;
+
+/**
  * e^x lane-wise. Overflows to +Infinity above 88.72 and underflows through the subnormals to 0
  * below -103.9 (as float32 rounding of the exact value does); NaN stays NaN.
  */
 // @ts-ignore: decorator
 @inline export function expv(x: v128): v128 {
-  // Clamping keeps n in range for the integer conversion; the results there are already inf / 0.
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-104.0)), f32x4.splat(89.0));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+  // Clamping keeps n small; the results out there are already inf / 0. pmin / pmax keep NaN (their
+  // comparisons fail and they return x), and unlike min / max they are one instruction each.
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-104.0)), f32x4.splat(89.0));
+  const t = fma(xc, f32x4.splat(LOG2E), f32x4.splat(MAGIC));
+  const n = f32x4.sub(t, f32x4.splat(MAGIC));
   const p = expm1Poly(reduce(xc, n));
   // 2^n as 2^n1 * 2^n2 with both halves normal, so n = 128 (overflow) and n < -126 (subnormal
   // results) are scaled correctly by the final multiply.
-  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const ni = i32x4.sub(t, i32x4.splat(MAGIC_BITS));
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
   const s1 = pow2i(n1);
@@ -68,17 +79,18 @@ const C7: f32 = 1.0 / 5040.0;
  */
 // @ts-ignore: decorator
 @inline export function expm1v(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-88.0)), f32x4.splat(89.0));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-88.0)), f32x4.splat(89.0));
+  const t = fma(xc, f32x4.splat(LOG2E), f32x4.splat(MAGIC));
+  const n = f32x4.sub(t, f32x4.splat(MAGIC));
   const p = expm1Poly(reduce(xc, n));
   // n = 128 (x > 88.38) has no float32 2^n: use 2^127 and double the result (the -1 no longer
   // matters at that magnitude). n = -127 (x near -88) is clamped: the result is -1 either way.
-  const ni = i32x4.max_s(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(-126));
+  const ni = i32x4.max_s(i32x4.sub(t, i32x4.splat(MAGIC_BITS)), i32x4.splat(-126));
   const top = i32x4.eq(ni, i32x4.splat(128));
   const s = pow2i(i32x4.add(ni, top)); // top lanes are all ones (-1): 128 - 1 = 127
-  const t = f32x4.mul(fma(s, p, f32x4.sub(s, f32x4.splat(1.0))), v128.bitselect(f32x4.splat(2.0), f32x4.splat(1.0), top));
+  const e = f32x4.mul(fma(s, p, f32x4.sub(s, f32x4.splat(1.0))), v128.bitselect(f32x4.splat(2.0), f32x4.splat(1.0), top));
   // expm1(-0) is -0: the formula above would give +0.
-  return v128.bitselect(x, t, f32x4.eq(x, f32x4.splat(0)));
+  return v128.bitselect(x, e, f32x4.eq(x, f32x4.splat(0)));
 }
 
 /** 1 / (1 + e^-x) lane-wise, from e^-|x| so that neither branch overflows. */
@@ -94,6 +106,5 @@ const C7: f32 = 1.0 / 5040.0;
 @inline export function tanhv(x: v128): v128 {
   const t = expm1v(f32x4.mul(f32x4.abs(x), f32x4.splat(-2.0)));
   const m = f32x4.div(f32x4.neg(t), f32x4.add(f32x4.splat(2.0), t));
-  const sign = i32x4.splat(0x80000000);
-  return v128.or(m, v128.and(x, sign));
+  return v128.or(m, v128.and(x, i32x4.splat(<i32>0x80000000)));
 }

@@ -10,6 +10,9 @@ const gf = sig3;
 export const mflop = (gflop) => sig3(gflop * 1e3);
 const pct = (v) => (v < 0.01 ? '<1%' : `${(v * 100).toFixed(0)}%`);
 
+/** A mark for results whose output check failed (their time measures a wrong result). */
+const flag = (...rs) => (rs.some((r) => r?.status === 'ok' && r.check && r.check !== 'ok') ? ' ⚠' : '');
+
 /** Peer time over tinyconv time: above 1, tinyconv is faster. */
 export function ratio(peer, tinyconv) {
   return peer?.status === 'ok' && tinyconv?.status === 'ok' ? peer.medianMs / tinyconv.medianMs : null;
@@ -51,8 +54,8 @@ export function formatConsole(result) {
         ok ? r.rme.toFixed(1) : '',
         ok ? gf(r.gflops) : '',
         ok && r.peakFraction !== null ? pct(r.peakFraction) : '',
-        ok && b.group !== 'tinyconv' && ratio(r, w.results[one.id]) ? `${ratio(r, w.results[one.id]).toFixed(2)}x` : '',
-        ok && all !== one && b.group !== 'tinyconv' && ratio(r, w.results[all.id]) ? `${ratio(r, w.results[all.id]).toFixed(2)}x` : '',
+        ok && b.group !== 'tinyconv' && ratio(r, w.results[one.id]) ? `${sig3(ratio(r, w.results[one.id]))}x` : '',
+        ok && all !== one && b.group !== 'tinyconv' && ratio(r, w.results[all.id]) ? `${sig3(ratio(r, w.results[all.id]))}x` : '',
         ok ? (r.check === 'ok' ? (r.method === 'manual' ? `${r.runs} runs` : '') : `⚠ ${r.check}`) : (r?.reason ?? ''),
       ]);
     });
@@ -91,6 +94,7 @@ export function formatMarkdown(result) {
   } else if (result.note) {
     L.push('', `> ${result.note}`);
   }
+  if (result.quick) L.push('', '> `--quick` run: short measurements that check the harness; the numbers are rough.');
   L.push('', '## Peak', '');
   L.push(`Single-core WebAssembly SIMD peak of this machine (bench/peak.mjs: independent f32x4 chains, best of ${result.peak.byChains.map((r) => r.chains).join('/')} chains): ${peakNote(result)}.`);
   L.push('', '| chains | mul+add GFLOP/s | relaxed_madd GFLOP/s |', '|---:|---:|---:|');
@@ -119,14 +123,14 @@ export function formatMarkdown(result) {
   for (const w of result.workloads) {
     const cells = result.backends.map((b) => {
       const r = w.results[b.id];
-      return r?.status === 'ok' ? `${gf(r.gflops)}${r.peakFraction !== null ? ` (${pct(r.peakFraction)})` : ''}` : r?.status === 'na' ? 'n/a' : '—';
+      return r?.status === 'ok' ? `${gf(r.gflops)}${r.peakFraction !== null ? ` (${pct(r.peakFraction)})` : ''}${flag(r)}` : r?.status === 'na' ? 'n/a' : '—';
     });
     L.push(`| ${w.title} | ${mflop(w.gflop)} | ${cells.join(' | ')} |`);
   }
 
   L.push('', '## Ratios', '');
   const vs = all !== one ? `${one.id} / ${all.id}` : one.id;
-  L.push(`Each peer's median time divided by tinyconv's (${vs}): above 1, tinyconv is faster.`, '');
+  L.push(`Each peer's median time divided by tinyconv's (${vs}): above 1, tinyconv is faster. ⚠: an output in the ratio failed the output check.`, '');
   L.push(`| workload | ${peers.map((p) => p.id).join(' | ')} |`, `|---|${peers.map(() => '---:|').join('')}`);
   for (const w of result.workloads) {
     const cells = peers.map((p) => {
@@ -134,7 +138,8 @@ export function formatMarkdown(result) {
       const a = ratio(r, w.results[one.id]);
       const b = all !== one ? ratio(r, w.results[all.id]) : null;
       if (a === null && b === null) return r?.status === 'na' ? 'n/a' : '—';
-      return [a, b].filter((x) => x !== null).map((x) => `${x.toFixed(2)}×`).join(' / ');
+      const text = [a, b].filter((x) => x !== null).map((x) => `${sig3(x)}×`).join(' / ');
+      return `${text}${flag(r, w.results[one.id], w.results[all.id])}`;
     });
     L.push(`| ${w.title} | ${cells.join(' | ')} |`);
   }
@@ -146,6 +151,11 @@ export function formatMarkdown(result) {
   L.push('', '## Notes', '');
   L.push('- Workloads: bench/workloads.mjs (one entry each); networks and weights: bench/nets.mjs (one neutral description, built for each backend by bench/impl/*.mjs). MobileNetV2 has batch norm folded into the convolutions and ReLU6 fused, as converted models do; weights are random (He-uniform), the same for every backend.');
   L.push('- TF.js runs its ops as its converted graph models do (fused conv / matmul + bias + activation). ONNX Runtime gets an ONNX model written by bench/onnx.mjs (NCHW, as converters write it); its session.run copies the input in and the output out on every run.');
+  L.push(
+    result.backends.some((b) => b.group === 'tinyconv' && b.isa === 'relaxed')
+      ? '- tinyconv ran its relaxed-SIMD builds (f32x4.relaxed_madd, on by default in Chrome and Deno; Node 20 needs a V8 flag, which the suite sets). TF.js and ONNX Runtime Web ship no relaxed-SIMD build. `--no-relaxed` measures tinyconv\'s plain-SIMD builds.'
+      : '- tinyconv ran its plain-SIMD builds (`--no-relaxed`), like TF.js and ONNX Runtime Web.',
+  );
   L.push('- tfjs-cpu is only the training baseline: tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so TF.js cannot train a convnet on wasm, and ONNX Runtime\'s inference packages do not train.');
   L.push('- Timings taken in one process, workload by workload, every backend in turn, so drifting load affects all columns alike; ORT web runs in worker threads of the same process (its module instance fixes its thread count).');
   return L.join('\n') + '\n';

@@ -31,28 +31,36 @@ Options:
 
 Environment: TINYCONV_DIST=<path to tinyconv.js> measures another build than dist/.`;
 
+/** A mistake on the command line: reported without a stack trace. */
+class UsageError extends Error {}
+
 function parse(argv) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      filter: { type: 'string', multiple: true },
-      backend: { type: 'string', multiple: true },
-      json: { type: 'boolean' },
-      time: { type: 'string' },
-      quick: { type: 'boolean' },
-      'no-relaxed': { type: 'boolean' },
-      'no-write': { type: 'boolean' },
-      write: { type: 'boolean' },
-      results: { type: 'string' },
-      note: { type: 'string' },
-      list: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        filter: { type: 'string', multiple: true },
+        backend: { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+        time: { type: 'string' },
+        quick: { type: 'boolean' },
+        'no-relaxed': { type: 'boolean' },
+        'no-write': { type: 'boolean' },
+        write: { type: 'boolean' },
+        results: { type: 'string' },
+        note: { type: 'string' },
+        list: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError(`${e.message} (see --help)`);
+  }
   const list = (v) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   const time = values.time === undefined ? undefined : Number(values.time);
-  if (time !== undefined && !(time > 0)) throw new Error(`--time must be a positive number of seconds, got ${values.time}`);
+  if (time !== undefined && !(time > 0)) throw new UsageError(`--time must be a positive number of seconds, got ${values.time}`);
   return {
     filters: list(values.filter),
     backends: list(values.backend),
@@ -68,10 +76,15 @@ function parse(argv) {
   };
 }
 
+/** The CPU model from /proc/cpuinfo, with the vector extensions native code can use. */
 function cpuModel() {
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
-    if (line) return line.split(':')[1].trim();
+    const info = readFileSync('/proc/cpuinfo', 'utf8').split('\n');
+    const field = (name) => info.find((l) => l.startsWith(name))?.split(':')[1]?.trim();
+    const model = field('model name');
+    const flags = new Set((field('flags') ?? '').split(' '));
+    const ext = ['avx2', 'fma', 'avx512f'].filter((f) => flags.has(f)).map((f) => f.toUpperCase());
+    if (model) return `${model}${ext.length ? ` (${ext.join(', ')})` : ''}`;
   } catch {
     // Not Linux: fall back to what Node reports.
   }
@@ -108,7 +121,7 @@ async function main() {
 
   // Before anything compiles wasm: relaxed SIMD is behind a flag in Node 20.
   const relaxedOn = opts.relaxed ? enableRelaxedSimd() : false;
-  const { WORKLOADS, selectWorkloads, workloadFlops, workloadData, initialWeights } = await import('./workloads.mjs');
+  const { WORKLOADS, selectWorkloads, workloadData, initialWeights } = await import('./workloads.mjs');
   const { allBackends } = await import('./backends.mjs');
   const { measurePeak } = await import('./peak.mjs');
   const { formatConsole, formatMarkdown } = await import('./report.mjs');
@@ -117,13 +130,13 @@ async function main() {
   const workloads = selectWorkloads(opts.filters);
   if (opts.list) {
     log('workloads:');
-    for (const w of WORKLOADS) log(`  ${w.name.padEnd(18)} ${w.title} (${(workloadFlops(w) / 1e6).toPrecision(3)} MFLOP)`);
+    for (const w of WORKLOADS) log(`  ${w.name.padEnd(18)} ${w.title} (${(w.flops() / 1e6).toPrecision(3)} MFLOP)`);
     log('backends:');
     for (const b of allBackends()) log(`  ${b.id.padEnd(18)} ${b.label}`);
     return;
   }
-  if (workloads.length === 0) throw new Error(`no workload matches ${opts.filters.join(', ')}; see --list`);
-  if (backends.length === 0) throw new Error(`no backend matches ${opts.backends.join(', ')}; see --list`);
+  if (workloads.length === 0) throw new UsageError(`no workload matches ${opts.filters.join(', ')}; see --list`);
+  if (backends.length === 0) throw new UsageError(`no backend matches ${opts.backends.join(', ')}; see --list`);
   const measureOptions = opts.quick ? { maxTime: 0.3, minSamples: 3, warmup: 0.1, warmupRuns: 2, slowRuns: 2 } : opts.time ? { maxTime: opts.time } : {};
 
   const cores = availableParallelism();
@@ -153,7 +166,7 @@ async function main() {
 
   const results = [];
   for (const w of workloads) {
-    const flops = workloadFlops(w);
+    const flops = w.flops();
     log(`\n${w.name}: ${w.title} (${(flops / 1e6).toPrecision(3)} MFLOP)`);
     const entry = { name: w.name, title: w.title, task: w.task, level: w.level, gflop: flops / 1e9, results: {} };
     const outputs = new Map();
@@ -193,11 +206,12 @@ async function main() {
   const loadEnd = loadavg()[0];
   const result = {
     date: new Date(started).toISOString(),
-    command: `node bench/suite.mjs${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+    command: `${process.env.TINYCONV_DIST ? `TINYCONV_DIST=${process.env.TINYCONV_DIST} ` : ''}node bench/suite.mjs${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
     machine: { cpu: cpuModel(), cores, platform: `${process.platform}-${process.arch}`, node: process.versions.node, v8: process.versions.v8, loadStart, loadEnd },
     // Load before the run began (the suite's own load shows in loadEnd) says whether others were busy.
     loaded: loadStart > 0.5,
     note: opts.note ?? null,
+    quick: opts.quick,
     seconds: (Date.now() - started) / 1e3,
     peak,
     backends: info.map((i) => ({ ...i, threads: backends.find((b) => b.id === i.id).threads, isa: backends.find((b) => b.id === i.id).isa })),
@@ -245,7 +259,7 @@ function delta(after, before) {
 main().then(
   () => process.exit(0),
   (e) => {
-    console.error(`bench: ${e?.stack ?? e}`);
+    console.error(`bench: ${e instanceof UsageError ? e.message : (e?.stack ?? e)}`);
     process.exit(1);
   },
 );

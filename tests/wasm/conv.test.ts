@@ -35,7 +35,8 @@ const convCases: OpCase[] = [
   ...[1, 2, 3, 4, 5, 7, 8, 9].map((wo) => conv(`width ${wo}, 3x3 valid, 5 -> 9`, [1, 3, wo + 2, 5], [3, 3, 5, 9], true)),
   ...[[8, 8], [1, 63], [1, 65], [9, 8]].map(([h, w]) => conv(`1x1 over ${h}x${w} pixels, 12 -> 10`, [1, h!, w!, 12], [1, 1, 12, 10], true)),
   // Winograd F(4x4, 3x3): whole and partial tiles, every padding, batches, fused activations.
-  conv('winograd 4x4 image, 16 -> 16', [1, 4, 4, 16], [3, 3, 16, 16], true, { padding: 'same' }),
+  conv('winograd 8x8 image, 16 -> 16', [1, 8, 8, 16], [3, 3, 16, 16], true, { padding: 'same' }),
+  conv('winograd batch 4 of one tile each, 16 -> 24', [4, 4, 4, 16], [3, 3, 16, 24], true, { padding: 'same' }),
   conv('winograd 5x7 image, 17 -> 19', [1, 5, 7, 17], [3, 3, 17, 19], true, { padding: 'same', activation: 'relu6' }),
   conv('winograd 9x12 valid, 16 -> 17', [1, 9, 12, 16], [3, 3, 16, 17], false),
   conv('winograd batch 2, 8x9, 24 -> 16, swish', [2, 8, 9, 24], [3, 3, 24, 16], true, { padding: 'same', activation: 'swish' }),

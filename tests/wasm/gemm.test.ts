@@ -14,8 +14,8 @@ import { closeReport } from '../util/close.js';
 /**
  * The wasm GEMM around its tile and block sizes, in the XNNPACK manner: M around the register
  * tile height (MR: 5 in the plain build, 6 in the relaxed one), N around the tile width (8),
- * K around the SIMD width and the K block (256), M and N past the row and column blocks (120,
- * 1024), every transpose, batches, weights packed once and reused, and the raw export with
+ * K around the SIMD width and the K block (512), M and N past the row and column blocks (120,
+ * 512), every transpose, batches, weights packed once and reused, and the raw export with
  * accumulation (beta = 1), a bias and every activation, split across workers. Each result is
  * compared with a float64 loop.
  */
@@ -27,7 +27,8 @@ const TRANSPOSES = [
   [false, true],
   [true, true],
 ] as const;
-const KC = 256, MC = 120, NC = 1024;
+/** Block sizes of assembly/gemm-driver.ts. */
+const KC = 512, MC = 120, NC = 512;
 
 function values(n: number, rng: Rng): Float32Array {
   const v = new Float32Array(n);
@@ -93,7 +94,7 @@ describe.each(wasmBackends.map((b) => [b.name, b] as const))('GEMM on %s', (_nam
     for (const m of M_EDGES) for (const n of N_EDGES) for (const k of K_EDGES) checkMatmul(be, m, n, k, ta, tb, seed++);
   });
 
-  it.each(TRANSPOSES)('K around the K block (%s, %s): 255, 256, 257, 515', (ta, tb) => {
+  it.each(TRANSPOSES)('K around the K block (%s, %s): 511, 512, 513, 1027', (ta, tb) => {
     for (const k of [KC - 1, KC, KC + 1, 2 * KC + 3]) checkMatmul(be, MR + 1, 9, k, ta, tb, k);
   });
 
@@ -170,29 +171,28 @@ describe.each(wasmBackends.map((b) => [b.name, b] as const))('GEMM on %s', (_nam
       return out;
     }
 
-    it.each(TRANSPOSES)('beta 0 and 1, with and without bias, transposeA %s transposeB %s', (ta, tb) => {
+    it.each(TRANSPOSES)('beta 0 and 1, with and without bias, packed or not, split either way, transposeA %s transposeB %s', (ta, tb) => {
       const rng = new Rng(41);
-      let i = 0;
-      for (const m of [1, MR, MR + 1, 2 * MR + 3, 40]) {
-        for (const n of [1, 8, 9, 19]) {
-          for (const k of [1, 5, KC + 3]) {
-            const accumulate = i % 2 === 1, withBias = i % 3 !== 0, packed = i % 4 === 2, splitCols = i % 5 >= 3;
-            i++;
-            const A = values(m * k, rng), B = values(k * n, rng), C0 = values(m * n, rng), bias = values(n, rng);
-            const flags = (ta ? GEMM_TRANS_A : 0) | (tb ? GEMM_TRANS_B : 0) | (accumulate ? GEMM_ACCUMULATE : 0) | (packed ? GEMM_PACKED_B : 0);
-            const expected = product64(A, B, m, n, k, ta, tb);
-            for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) expected[r * n + j] += (accumulate ? C0[r * n + j]! : 0) + (withBias ? bias[j]! : 0);
-            const got = run(A, B, C0, withBias ? bias : null, m, n, k, flags, 0, 0, 0, splitCols);
-            expectClose(got, expected, `${m}x${n}x${k} accumulate ${accumulate} bias ${withBias} packed ${packed} split ${splitCols ? 'columns' : 'rows'}`);
-          }
-        }
+      const check = (m: number, n: number, k: number, accumulate: boolean, withBias: boolean, packed: boolean, splitCols: boolean): void => {
+        const A = values(m * k, rng), B = values(k * n, rng), C0 = values(m * n, rng), bias = values(n, rng);
+        const flags = (ta ? GEMM_TRANS_A : 0) | (tb ? GEMM_TRANS_B : 0) | (accumulate ? GEMM_ACCUMULATE : 0) | (packed ? GEMM_PACKED_B : 0);
+        const expected = product64(A, B, m, n, k, ta, tb);
+        for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) expected[r * n + j] += (accumulate ? C0[r * n + j]! : 0) + (withBias ? bias[j]! : 0);
+        const got = run(A, B, C0, withBias ? bias : null, m, n, k, flags, 0, 0, 0, splitCols);
+        expectClose(got, expected, `${m}x${n}x${k} accumulate ${accumulate} bias ${withBias} packed ${packed} split ${splitCols ? 'columns' : 'rows'}`);
+      };
+      const flagSets = [false, true].flatMap((acc) => [false, true].flatMap((bias) => [false, true].flatMap((packed) => [false, true].map((cols) => [acc, bias, packed, cols] as const))));
+      for (const [m, n, k] of [[1, 1, 1], [MR + 1, 9, 5], [2 * MR + 3, 19, KC + 3], [40, 8, 1]] as const) {
+        for (const [acc, bias, packed, cols] of flagSets) check(m, n, k, acc, bias, packed, cols);
       }
+      // Two column blocks and two K blocks: packed panels addressed by block and column.
+      for (const packed of [false, true]) for (const cols of [false, true]) check(MR + 2, NC + 17, KC + 5, true, true, packed, cols);
     });
 
     it.each(ACTIVATIONS)('fused %s after the last K block, on full and edge tiles', (kind) => {
       const rng = new Rng(51);
       const alpha = kind === 'hard_sigmoid' ? 0.2 : kind === 'elu' ? 1 : 0.3, beta = kind === 'hard_sigmoid' ? 0.5 : 0;
-      // K = 261 spreads the sums (std ~16) over both sides of the relu6 and hard_sigmoid clamps.
+      // K = 517 spreads the sums (std ~23) over both sides of the relu6 and hard_sigmoid clamps.
       for (const [m, n, k] of [[2 * MR + 1, 19, 7], [MR, 8, KC + 5]] as const) {
         const A = values(m * k, rng), B = values(k * n, rng), C0 = values(m * n, rng), bias = values(n, rng);
         const expected = product64(A, B, m, n, k, false, false);

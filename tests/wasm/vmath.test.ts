@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOp } from '../../src/core/engine.js';
-import { Tensor } from '../../src/core/tensor.js';
 import { activate } from '../../src/ops/activation-math.js';
 import { createWasmBackend, type WasmBackend } from '../../src/backends/wasm/backend.js';
 import { BUILT, requireBuilt } from '../util/built.js';

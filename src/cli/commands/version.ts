@@ -20,7 +20,7 @@ export const version: Command = {
       (b) => {
         const d = b.diagnostics;
         b.dispose();
-        return `ok (${d.build}: ${d.relaxed ? 'relaxed SIMD' : 'SIMD'}, ${d.threads} thread${d.threads === 1 ? '' : 's'})`;
+        return `ok (SIMD${d.relaxed ? ' + relaxed SIMD' : ''}): ${d.build}, ${d.threads} thread${d.threads === 1 ? '' : 's'}`;
       },
       (e: unknown) => `unavailable: ${e instanceof Error ? e.message : String(e)}`,
     );
