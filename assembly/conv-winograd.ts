@@ -167,7 +167,7 @@ export function conv2d_winograd(
         const vt = vbuf + (<usize>i * kp + c0) * 4;
         const xiStride = <usize>tb * kp * 4;
         for (let j = 0; j < ALPHA; j++) {
-          inputTransform6(tmp + <usize>j * 16, ALPHA * 16, vt + <usize>j * xiStride, ALPHA * xiStride);
+          inputTransform6(tmp + <usize>j * 16, ALPHA * 16, vt + <usize>j * xiStride, <usize>ALPHA * xiStride);
         }
       }
     }

@@ -142,6 +142,91 @@ export function max_pool2d(
   }
 }
 
+/** The canonical quiet NaN in every lane: the result of a window that holds a NaN. */
+// @ts-ignore: decorator
+@inline function nan4(): v128 {
+  return f32x4.splat(NaN);
+}
+
+/**
+ * Max pooling without the argmax (inference): y [N, outH, outW, C] from x, the values of
+ * max_pool2d. Per tap and vector, pmax(b, v) (b < v ? v : b, one instruction) keeps the first of
+ * equal values (so -0 and +0 tie as in max_pool2d) and keeps a NaN once it holds one; a NaN that
+ * arrives later is remembered in a lane mask and put in at the end, so any NaN in a window still
+ * wins. Splits over output rows u = n * outH + oh.
+ */
+export function max_pool2d_infer(
+  x: usize, y: usize,
+  inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32,
+  start: i32, end: i32, worker: i32,
+): void {
+  const pix = <usize>C << 2;
+  const row = <usize>inW * pix;
+  const c16 = C & ~15, c4 = C & ~3;
+  const none = i32x4.splat(0);
+  for (let u = start; u < end; u++) {
+    const n = u / outH, oh = u - n * outH;
+    const hs = oh * sh - padTop;
+    const jh0 = tapFrom(hs, dh, 0), jh1 = tapTo(hs, kh, dh, inH, jh0);
+    const img = x + <usize>n * <usize>inH * row;
+    let yo = y + <usize>u * <usize>outW * pix;
+    for (let ow = 0; ow < outW; ow++, yo += pix) {
+      const ws = ow * sw - padLeft;
+      const jw0 = tapFrom(ws, dw, 0), jw1 = tapTo(ws, kw, dw, inW, jw0);
+      // The window's first tap inside the input seeds every channel's maximum.
+      const seed = img + <usize>(hs + jh0 * dh) * row + <usize>(ws + jw0 * dw) * pix;
+      let c = 0;
+      for (; c < c16; c += 16) {
+        const o = <usize>c << 2;
+        let b0 = v128.load(seed + o), b1 = v128.load(seed + o, 16), b2 = v128.load(seed + o, 32), b3 = v128.load(seed + o, 48);
+        let n0 = none, n1 = none, n2 = none, n3 = none;
+        for (let jh = jh0; jh < jh1; jh++) {
+          const rp = img + <usize>(hs + jh * dh) * row + o;
+          for (let jw = jw0; jw < jw1; jw++) {
+            const p = rp + <usize>(ws + jw * dw) * pix;
+            const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+            b0 = f32x4.pmax(b0, v0); n0 = v128.or(n0, f32x4.ne(v0, v0));
+            b1 = f32x4.pmax(b1, v1); n1 = v128.or(n1, f32x4.ne(v1, v1));
+            b2 = f32x4.pmax(b2, v2); n2 = v128.or(n2, f32x4.ne(v2, v2));
+            b3 = f32x4.pmax(b3, v3); n3 = v128.or(n3, f32x4.ne(v3, v3));
+          }
+        }
+        v128.store(yo + o, select4(nan4(), b0, n0));
+        v128.store(yo + o, select4(nan4(), b1, n1), 16);
+        v128.store(yo + o, select4(nan4(), b2, n2), 32);
+        v128.store(yo + o, select4(nan4(), b3, n3), 48);
+      }
+      for (; c < c4; c += 4) {
+        const o = <usize>c << 2;
+        let b = v128.load(seed + o);
+        let nn = none;
+        for (let jh = jh0; jh < jh1; jh++) {
+          const rp = img + <usize>(hs + jh * dh) * row + o;
+          for (let jw = jw0; jw < jw1; jw++) {
+            const v = v128.load(rp + <usize>(ws + jw * dw) * pix);
+            b = f32x4.pmax(b, v);
+            nn = v128.or(nn, f32x4.ne(v, v));
+          }
+        }
+        v128.store(yo + o, select4(nan4(), b, nn));
+      }
+      for (; c < C; c++) {
+        const o = <usize>c << 2;
+        let b = load<f32>(seed + o);
+        for (let jh = jh0; jh < jh1; jh++) {
+          const rp = img + <usize>(hs + jh * dh) * row + o;
+          for (let jw = jw0; jw < jw1; jw++) {
+            const v = load<f32>(rp + <usize>(ws + jw * dw) * pix);
+            if (beats(v, b)) b = v;
+          }
+        }
+        store<f32>(yo + o, b);
+      }
+    }
+  }
+}
+
 /** Zeroes `bytes` bytes at `p`. */
 // @ts-ignore: decorator
 @inline function zero(p: usize, bytes: usize): void {

@@ -12,6 +12,9 @@ export interface DenseAttrs {
   beta: number;
 }
 
+/** The dense kernel's attributes: the fused activation (x, w, b? are its inputs). */
+export type DenseKernelAttrs = DenseAttrs;
+
 const NO_TRANSPOSE = { transposeA: false, transposeB: false } as const;
 
 function checkDense([x, w, b]: readonly (Shape | undefined)[]): { k: number; m: number } {
@@ -25,23 +28,33 @@ function checkDense([x, w, b]: readonly (Shape | undefined)[]): { k: number; m: 
 
 const activationAttrs = (a: DenseAttrs): ActivationAttrs => ({ kind: a.activation, alpha: a.alpha, beta: a.beta });
 
-/** x @ w (+ b): the pre-activation. */
+/**
+ * x @ w (+ b): the pre-activation, from the separate kernels. Training saves it; a backward pass
+ * after an inference forward recomputes it the same way, so both tapes give the same gradient.
+ */
 function preActivation(k: KernelRunner, x: Tensor, w: Tensor, b: Tensor | undefined): Tensor {
   const z = k.run1('matmul', [x, w], NO_TRANSPOSE);
-  return b ? k.run1('bias_add', [z, b]) : z;
+  if (!b) return z;
+  const zb = k.run1('bias_add', [z, b]);
+  z.dispose();
+  return zb;
 }
 
 /**
  * Fully connected layer: y = activation(x @ w + b), x [..., K], w [K, M] (the Keras kernel
- * layout), b [M]. Leading dimensions of x are batch dimensions. The activation's gradient needs the
- * pre-activation: training keeps it; a backward pass after an inference forward recomputes it,
- * so inference never holds an extra tensor per layer.
+ * layout), b [M]. Leading dimensions of x are batch dimensions.
+ *
+ * Whenever the pre-activation is not needed (inference, or a linear activation) one kernel runs:
+ *   dense (x, w, b?) -> y [..., M], bias and activation fused (attributes activation, alpha, beta).
+ * The activation's gradient needs the pre-activation: training runs matmul and bias_add, keeps
+ * their result and applies the activation apart; a backward pass after an inference forward
+ * recomputes it, so inference never holds an extra tensor per layer.
  */
 export const dense = defineOp<DenseAttrs>({
   name: 'dense',
   inputs: ['x', 'w', 'b?'],
   params: ['w', 'b'],
-  kernels: { forward: ['matmul', 'bias_add', 'activation'], backward: ['matmul', 'reshape', 'bias_grad', 'activation_grad'] },
+  kernels: { forward: ['dense', 'matmul', 'bias_add', 'activation'], backward: ['matmul', 'bias_add', 'reshape', 'bias_grad', 'activation_grad'] },
   attrs(raw) {
     const r = new AttrReader('dense', raw);
     const activation = r.oneOf('activation', ACTIVATIONS, 'linear');
@@ -62,10 +75,12 @@ export const dense = defineOp<DenseAttrs>({
     return { flops, bytes: 4 * (sizeOf(x!) + sizeOf(w!) + (b ? sizeOf(b) : 0) + out) };
   },
   forward(k, [x, w, b], attrs, mode) {
+    if (mode === 'infer' || attrs.activation === 'linear') {
+      const fused: DenseKernelAttrs = { activation: attrs.activation, alpha: attrs.alpha, beta: attrs.beta };
+      return { y: k.run1('dense', b ? [x!, w!, b] : [x!, w!], fused) };
+    }
     const z = preActivation(k, x!, w!, b);
-    if (attrs.activation === 'linear') return { y: z };
-    const y = k.run1('activation', [z], activationAttrs(attrs));
-    return mode === 'train' ? { y, saved: [z] } : { y };
+    return { y: k.run1('activation', [z], activationAttrs(attrs)), saved: [z] };
   },
   backward(k, { dy, inputs, y, saved, attrs, needs }) {
     const [x, w, b] = inputs as [Tensor, Tensor, Tensor | undefined];
@@ -73,6 +88,7 @@ export const dense = defineOp<DenseAttrs>({
     if (attrs.activation !== 'linear') {
       const z = saved[0] ?? preActivation(k, x, w, b);
       dz = k.run1('activation_grad', [dy, z, y], activationAttrs(attrs));
+      if (z !== saved[0]) z.dispose();
     }
     const [kIn, units] = w.shape as [number, number];
     // dw = x^T dz with every leading dimension of x folded into the rows: one [K, M] product.

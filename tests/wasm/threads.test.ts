@@ -64,6 +64,15 @@ describe('the thread pool', () => {
     expect(owner[0]).toBe(0);
   });
 
+  it('workers see memory the caller grew after they started', () => {
+    const before = be.diagnostics.memory.memoryBytes;
+    const total = 3 << 20; // two 12 MiB arrays: far past the memory the pool started with
+    const { counts, owner } = mark(be, total, 1024);
+    expect(be.diagnostics.memory.memoryBytes).toBeGreaterThan(before);
+    expect(counts.every((c) => c === 1)).toBe(true);
+    expect(owner[total - 1]).toBe(2);
+  });
+
   it('raises a TinyconvError on the caller when a kernel traps in a worker, then keeps working', () => {
     const rt = be.runtime;
     const err = (() => {

@@ -12,6 +12,8 @@
 
 /** @typedef {{ type: 'init', module: WebAssembly.Module | BufferSource, memory: WebAssembly.Memory, ctrl: number, index: number, names: string[], layout: Record<string, number> }} Init */
 
+export {}; // an ES module (module Workers; top-level await below)
+
 const SPIN = 4096; // polls before sleeping: back-to-back kernels then skip the futex wake-up
 
 /** @param {Init} init @param {(m: unknown) => void} post */

@@ -1,7 +1,7 @@
 import type { Kernel } from '../../../core/backend.js';
 import { sizeOf } from '../../../core/shape.js';
 import { tapRange, type AvgPoolWindow, type PoolWindow } from '../../../ops/pool-window.js';
-import { alloc, arr, wrap } from '../storage.js';
+import { alloc, arr, wrap, type Arr } from '../storage.js';
 
 /**
  * Pooling kernels over NHWC data. The op hands over the resolved window (padding, output size),
@@ -42,11 +42,12 @@ function colsOf(w: PoolWindow, includePad = false): AxisTaps {
 /** Whether v beats the current best b: larger, or the first NaN (NaN propagates, like PyTorch). */
 const beats = (v: number, b: number): boolean => v > b || (v !== v && b === b);
 
-const maxPool2d: Kernel = ([x], w: PoolWindow, be) => {
-  const X = arr(x!);
-  const [batch, , , c] = x!.shape as [number, number, number, number];
-  const yShape = [batch, w.outH, w.outW, c];
-  const Y = alloc(X, sizeOf(yShape)), A = alloc(X, Y.length);
+/**
+ * Max pooling of X into Y, and each winner's window-relative tap into A when given (the training
+ * kernel); inference passes none, and the values are the same either way.
+ */
+function maxPoolInto(X: Arr, shape: readonly number[], w: PoolWindow, Y: Arr, A: Arr | null): void {
+  const [batch, , , c] = shape as [number, number, number, number];
   const rows = rowsOf(w), cols = colsOf(w);
   for (let n = 0; n < batch; n++) {
     for (let oh = 0; oh < w.outH; oh++) {
@@ -61,10 +62,8 @@ const maxPool2d: Kernel = ([x], w: PoolWindow, be) => {
             const xo = ((n * w.inH + ih) * w.inW + iw) * c;
             const tap = jh * w.kw + jw;
             if (first) {
-              for (let ch = 0; ch < c; ch++) {
-                Y[yo + ch] = X[xo + ch]!;
-                A[yo + ch] = tap;
-              }
+              for (let ch = 0; ch < c; ch++) Y[yo + ch] = X[xo + ch]!;
+              if (A) A.fill(tap, yo, yo + c);
               first = false;
               continue;
             }
@@ -72,7 +71,7 @@ const maxPool2d: Kernel = ([x], w: PoolWindow, be) => {
               const v = X[xo + ch]!;
               if (beats(v, Y[yo + ch]!)) {
                 Y[yo + ch] = v;
-                A[yo + ch] = tap;
+                if (A) A[yo + ch] = tap;
               }
             }
           }
@@ -80,7 +79,24 @@ const maxPool2d: Kernel = ([x], w: PoolWindow, be) => {
       }
     }
   }
+}
+
+const pooledShape = (x: readonly number[], w: PoolWindow): number[] => [x[0]!, w.outH, w.outW, x[3]!];
+
+const maxPool2d: Kernel = ([x], w: PoolWindow, be) => {
+  const X = arr(x!);
+  const yShape = pooledShape(x!.shape, w);
+  const Y = alloc(X, sizeOf(yShape)), A = alloc(X, Y.length);
+  maxPoolInto(X, x!.shape, w, Y, A);
   return [wrap(be, Y, yShape), wrap(be, A, yShape)];
+};
+
+const maxPool2dInfer: Kernel = ([x], w: PoolWindow, be) => {
+  const X = arr(x!);
+  const yShape = pooledShape(x!.shape, w);
+  const Y = alloc(X, sizeOf(yShape));
+  maxPoolInto(X, x!.shape, w, Y, null);
+  return [wrap(be, Y, yShape)];
 };
 
 const maxPool2dGrad: Kernel = ([dy, argmax], w: PoolWindow, be) => {
@@ -226,6 +242,7 @@ const globalMaxPool2dGrad: Kernel = ([dy, argmax], { shape }: { shape: number[] 
 
 export const poolKernels: Record<string, Kernel> = {
   max_pool2d: maxPool2d,
+  max_pool2d_infer: maxPool2dInfer,
   max_pool2d_grad: maxPool2dGrad,
   avg_pool2d: avgPool2d,
   avg_pool2d_grad: avgPool2dGrad,

@@ -2,13 +2,15 @@ import type { Kernel } from '../../../core/backend.js';
 import { TinyconvError } from '../../../core/errors.js';
 import { broadcastShapes, shapeToString, sizeOf, stridesOf, type Shape } from '../../../core/shape.js';
 import type { Tensor } from '../../../core/tensor.js';
+import type { DenseKernelAttrs } from '../../../ops/dense.js';
 import type { MatmulKernelAttrs } from '../../reference/kernels/matmul.js';
+import { ACTIVATION_CODE } from '../activation-code.js';
 import { runtimeOf, type WasmRuntime } from '../runtime.js';
 
 /**
  * Bindings of the GEMM (assembly/gemm.ts): matmul with transposes and broadcast batch
- * dimensions, bias_add and bias_grad, and `gemm()` for other bindings that run a product
- * (1x1 and im2col convolutions) with a fused bias and activation.
+ * dimensions, the fused dense layer, bias_add and bias_grad, and `gemm()` for other bindings that
+ * run a product (1x1 and im2col convolutions) with a fused bias and activation.
  */
 
 /** Flags of assembly/gemm-driver.ts (GEMM_*) and the export-only split flag of assembly/gemm.ts. */
@@ -184,6 +186,33 @@ const matmul: Kernel = ([a, b], { transposeA, transposeB }: MatmulKernelAttrs, b
   return [y];
 };
 
+/**
+ * Fused dense layer: act(x @ w + b) as one GEMM, every leading dimension of x folded into the
+ * rows, bias and activation in the GEMM's epilogue (applied to each tile while it is in cache),
+ * w packed once and kept with the tensor as a layer's weight. (The matmul binding packs a B only
+ * when it comes back, because a matmul operand may be an activation used once; dense's w is a
+ * parameter. Both share the packing of one tensor.)
+ */
+const dense: Kernel = ([x, w, b], a: DenseKernelAttrs, be) => {
+  const rt = runtimeOf(be);
+  const [k, m] = w!.shape as [number, number];
+  const lead = x!.shape.slice(0, -1);
+  const y = rt.tensor([...lead, m]);
+  if (y.size === 0) return [y];
+  // K = 0 leaves nothing to pack: the GEMM then writes act(bias) alone.
+  const packB = k > 0;
+  gemm(rt, {
+    a: rt.ptr(x!), lda: k,
+    b: packB ? packGemmB(rt, w!, false, k, m) : rt.ptr(w!), ldb: m,
+    c: rt.ptr(y), ldc: m,
+    m: sizeOf(lead), n: m, k,
+    flags: packB ? GEMM_PACKED_B : 0,
+    bias: b ? rt.ptr(b) : 0,
+    act: ACTIVATION_CODE[a.activation], alpha: a.alpha, beta: a.beta,
+  });
+  return [y];
+};
+
 /** Rows of `c` elements per chunk, so that a chunk touches about MIN_CHUNK_ELEMENTS elements. */
 const rowGrain = (c: number): number => Math.max(1, Math.ceil(MIN_CHUNK_ELEMENTS / Math.max(1, c)));
 
@@ -214,6 +243,7 @@ const biasGrad: Kernel = ([dy], _attrs, be) => {
 
 export const matmulKernels: Record<string, Kernel> = {
   matmul,
+  dense,
   bias_add: biasAdd,
   bias_grad: biasGrad,
 };

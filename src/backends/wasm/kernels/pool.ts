@@ -30,6 +30,16 @@ const maxPool2d: Kernel = ([x], w: PoolWindow, be) => {
   return [y, arg];
 };
 
+/** y alone, for inference: max_pool2d's values without writing the argmax. */
+const maxPool2dInfer: Kernel = ([x], w: PoolWindow, be) => {
+  const rt = runtimeOf(be);
+  const [n, , , c] = x!.shape as [number, number, number, number];
+  const y = rt.tensor(imageShape(n, w.outH, w.outW, c));
+  if (y.size === 0 || x!.size === 0) return [y];
+  rt.run('max_pool2d_infer', [rt.ptr(x!), rt.ptr(y), ...sizes(w, c), w.padTop, w.padLeft], n * w.outH, grain(w.outW * c * w.kh * w.kw));
+  return [y];
+};
+
 const maxPool2dGrad: Kernel = ([dy, arg], w: PoolWindow, be) => {
   const rt = runtimeOf(be);
   const [n, , , c] = dy!.shape as [number, number, number, number];
@@ -105,6 +115,7 @@ const globalMaxPool2dGrad: Kernel = ([dy, arg], { shape }: { shape: number[] }, 
 
 export const poolKernels: Record<string, Kernel> = {
   max_pool2d: maxPool2d,
+  max_pool2d_infer: maxPool2dInfer,
   max_pool2d_grad: maxPool2dGrad,
   avg_pool2d: avgPool2d,
   avg_pool2d_grad: avgPool2dGrad,
