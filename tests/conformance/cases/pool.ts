@@ -2,11 +2,14 @@ import type { OpCase } from '../case.js';
 
 /**
  * Pooling: windowed max / average / mixed and the global pools. Max-based cases draw 'distinct'
- * inputs so no window holds a tie that a finite-difference step could flip.
+ * inputs so no window holds a tie that a finite-difference step could flip. Max pooling in
+ * inference computes no argmax (max_pool2d_infer) and its backward recomputes it; 'train' rows
+ * run the kernel that saves it.
  */
 
 const max = (name: string, inputs: OpCase['inputs'], attrs: Record<string, unknown>): OpCase => ({ op: 'max_pool2d', name, inputs, attrs, gen: 'distinct' });
 const avg = (name: string, inputs: OpCase['inputs'], attrs: Record<string, unknown>): OpCase => ({ op: 'avg_pool2d', name, inputs, attrs });
+const train = (c: OpCase): OpCase => ({ ...c, name: `train, ${c.name}`, mode: 'train' });
 const mixed = (name: string, inputs: OpCase['inputs'], attrs: Record<string, unknown>): OpCase => ({ op: 'mixed_pool2d', name, inputs, attrs, gen: 'distinct' });
 
 const maxCases: OpCase[] = [
@@ -28,6 +31,10 @@ const maxCases: OpCase[] = [
   max('non-square 3x1 pool stride [2, 1], batch 3', [[3, 7, 4, 5]], { poolSize: [3, 1], strides: [2, 1] }),
   max('non-square 1x3 pool stride [1, 2], ceil mode', [[2, 3, 8, 7]], { poolSize: [1, 3], strides: [1, 2], ceilMode: true }),
   max('window as large as the image', [[2, 3, 4, 3]], { poolSize: [3, 4] }),
+  train(max('2x2 default stride, 3 channels', [[1, 4, 4, 3]], { poolSize: [2, 2] })),
+  train(max('asymmetric explicit padding [1, 0, 2, 1]', [[1, 5, 6, 5]], { poolSize: 3, strides: 2, padding: [1, 0, 2, 1] })),
+  train(max('dilations [2, 3] with same padding', [[1, 7, 8, 5]], { poolSize: [2, 2], strides: 2, padding: 'same', dilations: [2, 3] })),
+  train(max('ceil mode with padding 1, batch 2, 17 channels', [[2, 6, 6, 17]], { poolSize: 3, strides: 2, padding: [1, 1, 1, 1], ceilMode: true })),
 ];
 
 const avgCases: OpCase[] = [
@@ -58,6 +65,9 @@ const mixedCases: OpCase[] = [
   mixed('alpha 1 is max pooling', [[1, 4, 5, 3]], { poolSize: 2, strides: 1, alpha: 1 }),
   mixed('ceil mode with padding, dilations [1, 2]', [[1, 6, 7, 7]], { poolSize: 3, strides: 2, padding: [1, 1, 1, 1], dilations: [1, 2], ceilMode: true, alpha: 0.6 }),
   mixed('non-square 1x3 pool, batch 3', [[3, 3, 7, 1]], { poolSize: [1, 3], strides: [1, 2], alpha: 0.25 }),
+  train(mixed('default alpha 0.5, 2x2', [[1, 4, 4, 3]], { poolSize: 2 })),
+  train(mixed('alpha 1 is max pooling', [[1, 4, 5, 3]], { poolSize: 2, strides: 1, alpha: 1 })),
+  train(mixed('ceil mode with padding, dilations [1, 2]', [[1, 6, 7, 7]], { poolSize: 3, strides: 2, padding: [1, 1, 1, 1], dilations: [1, 2], ceilMode: true, alpha: 0.6 })),
 ];
 
 const globalCases: OpCase[] = [
