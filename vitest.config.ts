@@ -7,5 +7,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     reporters: process.env.CI ? ['default'] : ['default'],
+    // Shaders are compiled into a module of strings before anything imports it.
+    globalSetup: ['tests/setup/wgsl.ts'],
+    // navigator.gpu in Node (Dawn), for the WebGPU backend.
+    setupFiles: ['tests/setup/webgpu.ts'],
   },
 });

@@ -13,4 +13,5 @@ export * from './movement';
 export * from './pad';
 export * from './resize';
 export * from './gemm';
+export * from './gemv';
 export * from './conv';

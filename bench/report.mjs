@@ -71,7 +71,7 @@ export function formatConsole(result) {
     out.push(line(r));
   }
   const head = `single-core wasm SIMD peak: ${peakNote(result)}`;
-  const legend = `vs X: the peer's median time over X's (above 1: tinyconv is faster). % peak: of the peak for the backend's instructions times its threads.`;
+  const legend = `vs X: the peer's median time over X's (above 1: tinyconv is faster). % peak: of the single-core peak of the instructions the backend's build can use, times its threads.`;
   return [head, '', ...out, '', legend].join('\n');
 }
 
@@ -118,7 +118,7 @@ export function formatMarkdown(result) {
   }
 
   L.push('', '## Throughput', '');
-  L.push('GFLOP/s (FLOPs from tinyconv\'s op cost() over the network; a training step counts three forward passes) and the fraction of the measured peak: of the relaxed_madd peak for tinyconv\'s relaxed build, of the mul+add peak for plain-SIMD wasm builds, times the threads used. Native ONNX Runtime is shown against the relaxed_madd peak (the most any wasm build can reach here), so it can exceed 100%.', '');
+  L.push('GFLOP/s (FLOPs from tinyconv\'s op cost() over the network; a training step counts three forward passes) and the fraction of the measured peak: of the mul+add peak for plain-SIMD wasm builds, of the better of the two peaks for tinyconv\'s relaxed-SIMD build (it may use either), times the threads used. Native ONNX Runtime is shown against the better peak too (the most any wasm build can reach here), so it can exceed 100%. FLOPs are those of the direct algorithm; a kernel that uses a fast one (Winograd convolution) does fewer, so its effective rate can exceed the peak too.', '');
   L.push(...header(result.backends.map((b) => b.id)));
   for (const w of result.workloads) {
     const cells = result.backends.map((b) => {

@@ -55,8 +55,8 @@ export function buildModel(net, weights, name = 'bench') {
 
 /** One op of a single-node net through runOp: the op as a user calls it. */
 function opRunner({ net, weights, inputs }, backend) {
+  if (net.nodes.length !== 1) throw new Error(`op workloads have one node, this net has ${net.nodes.length}`);
   const [{ node, op, attrs }] = analyze(net).nodes;
-  if (net.nodes.length !== 1) throw new Error('op workloads have one node');
   const tensors = inputs.map((i) => backend.upload(i.data, i.shape));
   const w = weights.get(node.name);
   if (w) {

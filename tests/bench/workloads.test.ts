@@ -75,8 +75,13 @@ async function reference(w: Workload): Promise<Float32Array> {
   let y = expected.get(w.name);
   if (!y) {
     const runner = localRunner(tinyconvRunner(w, workloadData(w, 'test'), tc.createReferenceBackend('float64')));
-    y = compared(w, await runner.output());
-    await runner.dispose();
+    try {
+      y = compared(w, await runner.output());
+    } catch (e) {
+      throw new Error(`the float64 reference (what every backend is compared with) failed on ${w.name}: ${(e as Error).message}`, { cause: e });
+    } finally {
+      await runner.dispose();
+    }
     expected.set(w.name, y);
   }
   return y;

@@ -1,0 +1,19 @@
+import { WGSL, type ShaderFamily } from './wgsl.js';
+
+/**
+ * Shader programs: the WGSL families (kernels/*.wgsl) concatenated into one module. WGSL has no
+ * includes; shared code (activations, the GEMM core) is a family of its own, listed here by the
+ * programs that use it.
+ */
+export const PROGRAMS = {
+  eltwise: ['activation', 'eltwise'],
+  reduce: ['reduce'],
+  matmul: ['activation', 'matmul', 'gemm'],
+  conv2d: ['activation', 'conv2d', 'gemm'],
+} as const satisfies Record<string, readonly ShaderFamily[]>;
+
+export type ProgramName = keyof typeof PROGRAMS;
+
+export function programSource(name: ProgramName): string {
+  return PROGRAMS[name].map((f) => `// ---- kernels/${f}.wgsl\n${WGSL[f]}`).join('\n');
+}
