@@ -204,7 +204,7 @@ async function main() {
   const loadEnd = loadavg()[0];
   const result = {
     date: new Date(started).toISOString(),
-    command: `${process.env.TINYCONV_DIST ? `TINYCONV_DIST=${process.env.TINYCONV_DIST} ` : ''}node bench/suite.mjs${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+    command: [...(process.env.TINYCONV_DIST ? [`TINYCONV_DIST=${shellWord(process.env.TINYCONV_DIST)}`] : []), 'node bench/suite.mjs', ...process.argv.slice(2).map(shellWord)].join(' '),
     machine: { cpu: cpuModel(), cores, platform: `${process.platform}-${process.arch}`, node: process.versions.node, v8: process.versions.v8, loadStart, loadEnd },
     // Load before the run began (the suite's own load shows in loadEnd) says whether others were busy.
     loaded: loadStart > 0.5,
@@ -246,6 +246,11 @@ function checkOutputs(entry, outputs, log) {
     entry.results[id].check = check;
     if (check !== 'ok') log(`  ${id.padEnd(14)} ⚠ ${check}`);
   }
+}
+
+/** A command-line word as a POSIX shell reads it back. */
+function shellWord(s) {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function delta(after, before) {

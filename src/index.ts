@@ -9,6 +9,7 @@ export { runOp, grad } from './core/engine.js';
 export { OPS, getOp } from './ops/registry.js';
 export { createReferenceBackend } from './backends/reference/index.js';
 export { createWasmBackend, type WasmBackend, type WasmBackendOptions, type WasmDiagnostics } from './backends/wasm/backend.js';
+export { createWebGPUBackend, type WebGPUBackend, type WebGPUBackendOptions, type WebGPUDiagnostics } from './backends/webgpu/backend.js';
 export { decodeNpy, encodeNpy } from './io/npy.js';
 export { encodeModel, decodeModel, encodeModelFile, decodeModelFile, type EncodeOptions } from './io/format.js';
 export { loadArtifacts, type ArtifactsSource, type LoadOptions } from './io/load.js';
