@@ -1,4 +1,4 @@
-import { hostBackendOf, type Backend } from '../index.js';
+import { createWasmBackend, createWebGPUBackend, hostBackendOf, type Backend } from '../index.js';
 import { UsageError } from './command.js';
 
 /**
@@ -18,6 +18,21 @@ export const BACKENDS: readonly BackendChoice[] = [
     description: 'plain TypeScript kernels, the ground truth; slow',
     // The host backend: where loaded weights already live, so nothing is copied.
     create: async () => hostBackendOf(),
+  },
+  {
+    name: 'wasm',
+    description: 'WebAssembly SIMD kernels, all cores (relaxed SIMD where the engine has it)',
+    create: () => createWasmBackend({ relaxed: true }),
+  },
+  {
+    name: 'wasm-1t',
+    description: 'WebAssembly SIMD kernels on one thread',
+    create: () => createWasmBackend({ threads: 1, relaxed: true }),
+  },
+  {
+    name: 'webgpu',
+    description: 'WebGPU compute shaders (needs a WebGPU adapter: browsers, Deno, or Node with the webgpu package)',
+    create: () => createWebGPUBackend(),
   },
 ];
 

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { bindInputs, bindOutputs, suffixed } from '../../src/cli/bindings.js';
 import { UsageError } from '../../src/cli/command.js';
+import { BACKENDS } from '../../src/cli/backends.js';
 import { toJson } from '../../src/cli/json.js';
 import {
   Add, BatchNormalization, Conv2D, Dense, Flatten, Input, MaxPooling2D, Model, Sequential, Tensor, decodeNpy, encodeNpy, saveModel,
@@ -228,8 +229,9 @@ describe('tinyconv run', () => {
     });
 
     it('an unknown backend is a usage error listing the available ones, before anything loads', async () => {
-      const r = await cli('run', join(dir, 'does-not-exist.tcm'), '-i', xFile, '--backend', 'webgpu');
-      expect(r).toEqual({ code: 2, out: '', err: `tinyconv run: unknown backend "webgpu"; available: reference\nRun 'tinyconv help run' for usage.\n` });
+      const r = await cli('run', join(dir, 'does-not-exist.tcm'), '-i', xFile, '--backend', 'tpu');
+      const names = BACKENDS.map((b) => b.name).join(', ');
+      expect(r).toEqual({ code: 2, out: '', err: `tinyconv run: unknown backend "tpu"; available: ${names}\nRun 'tinyconv help run' for usage.\n` });
     });
 
     it('a bad --batch-size is a usage error', async () => {
@@ -294,5 +296,21 @@ describe('the built CLI (bin/tinyconv.js)', () => {
     expect(bits(readNpy(join(dir, 'y.npy')).data)).toEqual(bits(m.predict(Tensor.from(x, [1, 8, 8, 3])).dataSync()));
     const failed = await exec(process.execPath, [launcher, 'run', join(dir, 'm.tcm'), '-i', join(dir, 'm.tcm')]).catch((e: { code: number; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining('[E_FORMAT] input conv_input') });
+  });
+
+  it('--backend wasm and wasm-1t agree with the reference within float32 rounding', async () => {
+    requireBuilt(BUILT.cli, BUILT.bundle, BUILT.wasm);
+    const dir = tempDir('built-wasm');
+    const m = smallCnn();
+    await saveModel(m, join(dir, 'm.tcm'));
+    const x = randn(2 * 8 * 8 * 3, 5);
+    writeFileSync(join(dir, 'x.npy'), encodeNpy(x, [2, 8, 8, 3]));
+    const want = m.predict(Tensor.from(x, [2, 8, 8, 3])).dataSync();
+    for (const backend of ['wasm', 'wasm-1t']) {
+      const y = join(dir, `y_${backend}.npy`);
+      const { stdout } = await exec(process.execPath, [launcher, 'run', join(dir, 'm.tcm'), '-i', join(dir, 'x.npy'), '-o', y, '--backend', backend]);
+      expect(stdout).toMatch(/on backend wasm(-mt)?\n/);
+      readNpy(y).data.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-5));
+    }
   });
 });
