@@ -65,6 +65,13 @@ export function runOp(name: string, inputs: readonly (Tensor | undefined)[], raw
     const r = op.forward ? op.forward(k, ins, attrs, mode) : { y: k.run1(op.name, ins as Tensor[], attrs) };
     const tape = tapes[tapes.length - 1];
     if (tape) tape.push({ op, attrs, inputs: ins, y: r.y, saved: r.saved ?? [], mode, backend });
+    // Nothing records gradients: what the op saved for its backward pass is garbage now, and on
+    // backends with their own memory (wasm, WebGPU) it should not wait for the GC.
+    else {
+      for (const t of r.saved ?? []) if (t !== r.y && !ins.includes(t)) t.dispose();
+      // Copies made to bring inputs to this backend are the op's own, too.
+      ins.forEach((t, i) => t && t !== inputs[i] && t !== r.y && t.dispose());
+    }
     return { y: r.y, state: r.state ?? {} };
   });
 }

@@ -7,7 +7,7 @@ import { Tensor } from '../../src/core/tensor.js';
 import { createReferenceBackend } from '../../src/backends/reference/index.js';
 import { decodeModel, type OnnxTensor } from '../../src/io/onnx/onnx-proto.js';
 import { runOnnxModel } from '../../src/io/onnx/run-graph.js';
-import { testBackends } from '../util/backends.js';
+import { syncTestBackends } from '../util/backends.js';
 import { closeReport } from '../util/close.js';
 import { INT64, modelProto, nodeProto, tensorProto, valueInfo, type AttrValue } from './proto-writer.js';
 
@@ -43,7 +43,7 @@ interface OneNode {
 }
 
 /** A one-node model with output "y", run on `backend`. */
-function runNode(s: OneNode, backend: Backend = testBackends()[0]!): Tensor {
+function runNode(s: OneNode, backend: Backend = syncTestBackends()[0]!): Tensor {
   const inits = s.initializers ?? [];
   const inputs = s.nodeInputs ?? [...Object.keys(s.feeds), ...inits.map((t) => t.name)];
   const bytes = modelProto({
@@ -137,7 +137,7 @@ function convCase(name: string, xs: number[], ws: number[], attrs: { group?: num
   const { y, dims } = convReference(spec);
   const onnxAttrs: Record<string, AttrValue> = { group: { i: spec.group }, strides: { ints: spec.strides }, dilations: { ints: spec.dilations }, pads: { ints: spec.pads } };
   const bias = spec.b ? [f32('b', [ws[0]!], spec.b)] : [];
-  for (const backend of testBackends()) {
+  for (const backend of syncTestBackends()) {
     it(`${name}: weights as an initializer (${backend.name})`, () => {
       const out = runNode({ op: 'Conv', feeds: { x: f32('x', xs, spec.x) }, initializers: [f32('w', ws, spec.w), ...bias], attrs: onnxAttrs }, backend);
       expectClose(out, dims, y);
@@ -297,7 +297,7 @@ describe('other mappings beyond the conformance data', () => {
       inputs: [valueInfo('x', [2, 2])],
       outputs: [valueInfo('y')],
     });
-    const y = runOnnxModel(decodeModel(bytes), { x: f32('x', [2, 2], x) }, testBackends()[0]!).y!;
+    const y = runOnnxModel(decodeModel(bytes), { x: f32('x', [2, 2], x) }, syncTestBackends()[0]!).y!;
     expectClose(y, [2, 5], [-1, x[0]!, x[1]!, -1, -1, -1, x[2]!, x[3]!, -1, -1]);
   });
 });
@@ -337,7 +337,7 @@ describe('unsupported and malformed nodes', () => {
 
   it('graph-level errors: feeds and dangling values', () => {
     const model = decodeModel(modelProto({ opset: 13, nodes: [nodeProto('Relu', ['x'], ['y'])], inputs: [valueInfo('x', [2])], outputs: [valueInfo('y')] }));
-    const backend = testBackends()[0]!;
+    const backend = syncTestBackends()[0]!;
     expectError(() => runOnnxModel(model, {}, backend), 'E_ARG', '"x" is not fed');
     expectError(() => runOnnxModel(model, { x: f32('x', [2], [1, 2]), z: f32('z', [1], [0]) }, backend), 'E_ARG', '"z"');
     expectError(() => runOnnxModel(model, { x: f32('x', [3], [1, 2, 3]) }, backend), 'E_SHAPE', 'declared [2]');

@@ -5,7 +5,7 @@ import { TinyconvError } from '../../src/core/errors.js';
 import { decodeModel, decodeTensor, tensorNumbers, type OnnxModel, type OnnxTensor } from '../../src/io/onnx/onnx-proto.js';
 import { runOnnxModel } from '../../src/io/onnx/run-graph.js';
 import { shapeToString } from '../../src/core/shape.js';
-import { testBackends } from '../util/backends.js';
+import { syncTestBackends } from '../util/backends.js';
 import { closeReport } from '../util/close.js';
 
 /**
@@ -107,7 +107,7 @@ function runCase(c: Case): { outcome: Outcome; detail: string } {
   const graphInputs = model.graph.inputs.filter((v) => !initialized.has(v.name));
   const sets = loadSets(c.dir);
   if (sets.length === 0) return { outcome: 'fail', detail: 'no test_data_set directories' };
-  for (const backend of testBackends()) {
+  for (const backend of syncTestBackends()) {
     for (const [k, set] of sets.entries()) {
       const where = `${backend.name}, data set ${k}`;
       if (set.inputs.length !== graphInputs.length) return { outcome: 'fail', detail: `${where}: ${set.inputs.length} input files for ${graphInputs.length} graph inputs` };
@@ -160,7 +160,7 @@ if (!existsSync(DATA)) {
       const lines = [['op', 'passed', 'fail', 'unsupported'], ...[...rows.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([op, r]) => [op, `${r.pass}/${r.total}`, String(r.fail), String(r.unsupported)])];
       const widths = lines[0]!.map((_, j) => Math.max(...lines.map((l) => l[j]!.length)));
       const text = lines.map((l) => l.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  ')).join('\n');
-      console.log(`ONNX conformance data (${DATA}) on ${testBackends().map((b) => b.name).join(', ')}:\n${text}`);
+      console.log(`ONNX conformance data (${DATA}) on ${syncTestBackends().map((b) => b.name).join(', ')}:\n${text}`);
     });
 
     it('finds cases for every listed op', () => {
