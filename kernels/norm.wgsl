@@ -1,8 +1,9 @@
 // Batch normalization over the channel (last) axis of x viewed as [rows, C]. Per-channel work
 // goes through a small table `tab` built by per-channel kernels, so no entry point binds more
 // than four storage buffers:
-//   forward:  tab = [scale (C), shift (C)]; y = x * scale + shift
-//             (scale = gamma / sqrt(variance + epsilon), shift = beta - mean * scale);
+//   forward:  tab = [scale (C), mean (C), beta (C)]; y = (x - mean) * scale + beta with
+//             scale = gamma / sqrt(variance + epsilon). Centring first keeps float32 accurate
+//             where |mean| is large next to the spread (folding the mean into a shift would not);
 //   backward: tab = [sum dy (C), sum dy (x - mean) (C), mean (C), unused (C)], then in place
 //             [a (C), b (C), mean (C), e (C)]; dx = a * dy + b * (x - mean) + e.
 // Statistics and sums take one workgroup per channel; invocations stride over the rows and fold.
@@ -19,7 +20,9 @@ fn inv_std(variance: f32) -> f32 {
 }
 
 // ---- norm_stats (x -> mean, variance): the batch mean, then the biased variance as a second
-// pass over the centred values (one pass of sums of squares cancels badly).
+// pass over the centred values (one pass of sums of squares cancels badly). The mean sums
+// offsets from the channel's first value (a pivot, when finite), which are small and exact where
+// the values cluster far from zero.
 @group(0) @binding(1) var<storage, read> st_x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> st_mean: array<f32>;
 @group(0) @binding(3) var<storage, read_write> st_var: array<f32>;
@@ -28,9 +31,11 @@ fn inv_std(variance: f32) -> f32 {
 fn norm_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
   let ch = flat_group(wid, nwg);
   if (ch >= np.c) { return; } // uniform per workgroup
+  let first = st_x[ch];
+  let pivot = select(0.0, first, (bitcast<u32>(first) & 0x7f800000u) != 0x7f800000u);
   var s = 0.0;
-  for (var r = li; r < np.rows; r += WG) { s += st_x[r * np.c + ch]; }
-  let mean = fold_sum(li, s) / f32(np.rows);
+  for (var r = li; r < np.rows; r += WG) { s += st_x[r * np.c + ch] - pivot; }
+  let mean = pivot + fold_sum(li, s) / f32(np.rows);
   var q = 0.0;
   for (var r = li; r < np.rows; r += WG) {
     let d = st_x[r * np.c + ch] - mean;
@@ -43,7 +48,7 @@ fn norm_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
   }
 }
 
-// ---- norm_scale (variance, gamma? -> tab[0, C)) and norm_shift (mean, beta? -> tab[C, 2C)).
+// ---- norm_scale (variance, gamma? -> tab[0, C)) and norm_center (mean, beta? -> tab[C, 3C)).
 @group(0) @binding(1) var<storage, read> ch_a: array<f32>;
 @group(0) @binding(2) var<storage, read> ch_b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ch_tab: array<f32>;
@@ -57,11 +62,11 @@ fn norm_scale(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 }
 
 @compute @workgroup_size(WG)
-fn norm_shift(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn norm_center(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let ch = flat_index(gid, nwg);
   if (ch >= np.c) { return; }
-  let beta = select(0.0, ch_b[ch], np.has_beta != 0u);
-  ch_tab[np.c + ch] = beta - ch_a[ch] * ch_tab[ch];
+  ch_tab[np.c + ch] = ch_a[ch];
+  ch_tab[2u * np.c + ch] = select(0.0, ch_b[ch], np.has_beta != 0u);
 }
 
 // ---- norm_apply (x, tab -> y): one invocation per element.
@@ -74,7 +79,7 @@ fn norm_apply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   let i = flat_index(gid, nwg);
   if (i >= np.total) { return; }
   let ch = i % np.c;
-  ap_y[i] = fma(ap_x[i], ap_tab[ch], ap_tab[np.c + ch]);
+  ap_y[i] = fma(ap_x[i] - ap_tab[np.c + ch], ap_tab[ch], ap_tab[2u * np.c + ch]);
 }
 
 // ---- norm_grad_sums (dy, x, mean -> tab): per channel sum dy, sum dy (x - mean), and mean.

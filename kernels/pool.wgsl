@@ -18,9 +18,9 @@ struct PoolParams {
 
 // The taps j in [from, to) of a window starting at `start` (k taps, step d) that land in [lo, hi).
 fn tap_range(start: i32, k: u32, d: u32, lo: i32, hi: i32) -> vec2<u32> {
-  let from = max(0, ceil_div(lo - start, i32(d)));
-  let to = min(i32(k), floor_div(hi - 1 - start, i32(d)) + 1);
-  return vec2<u32>(u32(from), u32(max(from, to)));
+  let first = max(0, ceil_div(lo - start, i32(d)));
+  let end = min(i32(k), floor_div(hi - 1 - start, i32(d)) + 1);
+  return vec2<u32>(u32(first), u32(max(first, end)));
 }
 
 fn row_start(oh: u32) -> i32 { return i32(oh * pp.sh) - i32(pp.pad_top); }

@@ -9,7 +9,7 @@ import { closeReport } from '../util/close.js';
  * The wasm convolution kernels swept around their tile and lane boundaries, forward and backward,
  * against the float64 reference: channel counts 1..9, 15, 16, 17 (the 4- and 8-lane blocks and
  * their tails), output widths around the 4-pixel tile and the 64-pixel indirection block, and
- * shapes that land on each algorithm: the direct kernel, the im2col-style direct kernel for few
+ * shapes that land on each algorithm: the GEMM for pointwise convolutions, the direct kernel, the im2col-style direct kernel for few
  * channels, Winograd F(4x4, 3x3) (3x3 stride 1 with >= 16 channels, forward and the stride-1
  * input gradient), the transposed kernel (input gradient at stride > 1), and for depthwise the
  * 3x3 kernel, the general one and the gather for the input gradient.
@@ -34,6 +34,13 @@ const convCases: OpCase[] = [
   // Output widths around the 4-pixel tile, and pixel counts around the 64-pixel block of a 1x1.
   ...[1, 2, 3, 4, 5, 7, 8, 9].map((wo) => conv(`width ${wo}, 3x3 valid, 5 -> 9`, [1, 3, wo + 2, 5], [3, 3, 5, 9], true)),
   ...[[8, 8], [1, 63], [1, 65], [9, 8]].map(([h, w]) => conv(`1x1 over ${h}x${w} pixels, 12 -> 10`, [1, h!, w!, 12], [1, 1, 12, 10], true)),
+  // Pointwise convolutions on the GEMM: row tails of its 5- and 6-row tiles, column tails of its
+  // 8-wide panels, dilation (moot for 1x1); from 64 input channels the filter gradient runs there
+  // too, and the last case is big enough to split across workers in every direction.
+  conv('1x1 gemm, 23 pixels, 11 -> 13, swish', [1, 1, 23, 11], [1, 1, 11, 13], true, { activation: 'swish' }),
+  conv('1x1 gemm, dilation 2, 9 -> 16', [2, 3, 4, 9], [1, 1, 9, 16], false, { dilations: 2 }),
+  conv('1x1 gemm, 64 -> 20, batch 2, relu', [2, 5, 7, 64], [1, 1, 64, 20], true, { activation: 'relu' }),
+  conv('1x1 gemm, 70 -> 72, 32x32, split', [1, 32, 32, 70], [1, 1, 70, 72], true),
   // Winograd F(4x4, 3x3): whole and partial tiles, every padding, batches, fused activations.
   conv('winograd 8x8 image, 16 -> 16', [1, 8, 8, 16], [3, 3, 16, 16], true, { padding: 'same' }),
   conv('winograd batch 4 of one tile each, 16 -> 24', [4, 4, 4, 16], [3, 3, 16, 24], true, { padding: 'same' }),

@@ -4,7 +4,7 @@ import { type Shape, checkShape, shapeToString, sizeOf } from '../../core/shape.
 import { Tensor } from '../../core/tensor.js';
 import { wasmKernels } from './kernels/index.js';
 import { compileBuild, isNode, messageOf, type WasmLocation } from './loader.js';
-import { type HeapStats, PAGE_BYTES, WASM32_MAX_BYTES, WasmHeap } from './memory.js';
+import { type HeapStats, type Label, PAGE_BYTES, WASM32_MAX_BYTES, WasmHeap } from './memory.js';
 import type { WasmRuntime } from './runtime.js';
 import { relaxedSimdSupported, requireWasmSimd } from './simd.js';
 import { MAX_THREADS, ThreadPool, autoThreads, callKernel, threadSupport } from './threads.js';
@@ -163,7 +163,9 @@ function makeBackend({ heap, memory, exports, pool, diagnostics }: Parts): WasmB
   const name = pool ? 'wasm-mt' : 'wasm';
   let disposed = false;
   /** Scratch blocks of the kernel calls in progress (innermost last), freed when each returns. */
-  const frames: number[][] = [];
+  const scratchBlocks: number[] = [];
+  /** Kernel calls in progress (kernels may call kernels); one flat stack, so a call allocates no frame. */
+  let depth = 0;
   // Tensors dropped without dispose() give their memory back when collected.
   const collected = new FinalizationRegistry<WasmBuffer>((b) => {
     if (!disposed && b.live) freeBuffer(b);
@@ -182,7 +184,7 @@ function makeBackend({ heap, memory, exports, pool, diagnostics }: Parts): WasmB
     if (b.packs) for (const p of b.packs.values()) heap.free(p);
     b.packs = null;
   };
-  const newTensor = (shape: Shape, what: string): Tensor => {
+  const newTensor = (shape: Shape, what: Label): Tensor => {
     const bytes = sizeOf(shape) * 4;
     const b = new WasmBuffer(heap.alloc(bytes, what), bytes);
     const t = new Tensor(shape, backend, b);
@@ -198,27 +200,26 @@ function makeBackend({ heap, memory, exports, pool, diagnostics }: Parts): WasmB
     },
     tensor(shape) {
       alive('tensor()');
-      return newTensor(shape, `a tensor ${shapeToString(shape)}`);
+      return newTensor(shape, () => `a tensor ${shapeToString(shape)}`);
     },
     ptr: (t) => bufferOf(t).ptr,
     view(t) {
       return new Float32Array(memory.buffer, bufferOf(t).ptr, t.size);
     },
     scratch(bytesPerWorker) {
-      const frame = frames[frames.length - 1];
-      if (!frame) throw new TinyconvError('E_BACKEND', `${name}: scratch memory is for kernel calls in progress`);
+      if (depth === 0) throw new TinyconvError('E_BACKEND', `${name}: scratch memory is for kernel calls in progress`);
       const ptr = heap.alloc(Math.ceil(bytesPerWorker / 16) * 16 * runtime.threads, 'kernel scratch');
-      frame.push(ptr);
+      scratchBlocks.push(ptr);
       return ptr;
     },
     run(kernel, args, total, grain = 1) {
-      alive(`kernel ${kernel}`);
+      if (disposed) alive(`kernel ${kernel}`); // the message is built only when it is thrown
       if (pool && pool.threads > 1) return pool.run(kernel, args, total, grain);
       const fn = exportOf(kernel);
       if (total > 0) callKernel(kernel, fn, args, 0, total, 0);
     },
     call(kernel, args) {
-      alive(`kernel ${kernel}`);
+      if (disposed) alive(`kernel ${kernel}`); // the message is built only when it is thrown
       const fn = exportOf(kernel);
       try {
         return fn(...args);
@@ -255,15 +256,16 @@ function makeBackend({ heap, memory, exports, pool, diagnostics }: Parts): WasmB
   // Each kernel runs inside a scratch frame, freed when it returns or throws.
   const kernels: Record<string, Kernel> = {};
   for (const [k, bind] of Object.entries(wasmKernels)) {
+    const what = `kernel ${k}`;
     kernels[k] = (inputs, attrs, be) => {
-      alive(`kernel ${k}`);
-      const frame: number[] = [];
-      frames.push(frame);
+      alive(what);
+      const mark = scratchBlocks.length;
+      depth++;
       try {
         return bind(inputs, attrs, be);
       } finally {
-        frames.pop();
-        for (const p of frame) heap.free(p);
+        depth--;
+        while (scratchBlocks.length > mark) heap.free(scratchBlocks.pop()!);
       }
     };
   }
@@ -282,7 +284,7 @@ function makeBackend({ heap, memory, exports, pool, diagnostics }: Parts): WasmB
       if (!(values instanceof Float32Array || values instanceof Float64Array) || values.length !== sizeOf(shape)) {
         throw new TinyconvError('E_SHAPE', `${name}: upload of ${describe(data)} does not fill shape ${shapeToString(shape)} (${sizeOf(shape)} float values)`);
       }
-      const t = newTensor(shape, `a tensor ${shapeToString(shape)}`);
+      const t = newTensor(shape, () => `a tensor ${shapeToString(shape)}`);
       heap.f32().set(data, bufferOf(t).ptr >>> 2);
       return t;
     },

@@ -68,10 +68,13 @@ export class WasmHeap {
     this.#top = this.base;
   }
 
-  /** Allocates `bytes` bytes (uninitialized) and returns the block's address. `what` names it in errors. */
-  alloc(bytes: number, what = 'a block'): number {
+  /**
+   * Allocates `bytes` bytes (uninitialized) and returns the block's address. `what` names it in
+   * errors (a function is called only then, so hot callers build no message they never show).
+   */
+  alloc(bytes: number, what: Label = 'a block'): number {
     if (!Number.isSafeInteger(bytes) || bytes < 0) {
-      throw new TinyconvError('E_ARG', `wasm memory: cannot allocate ${String(bytes)} bytes for ${what}: expected a non-negative integer`, { bytes });
+      throw new TinyconvError('E_ARG', `wasm memory: cannot allocate ${String(bytes)} bytes for ${labelText(what)}: expected a non-negative integer`, { bytes });
     }
     const size = Math.max(ALIGN, roundUp(bytes));
     if (size > this.maxBytes - this.base) throw this.#tooBig(bytes, what);
@@ -82,7 +85,7 @@ export class WasmHeap {
   }
 
   /** Allocates and zero-fills. */
-  allocZeroed(bytes: number, what?: string): number {
+  allocZeroed(bytes: number, what?: Label): number {
     const ptr = this.alloc(bytes, what);
     this.u8().fill(0, ptr, ptr + Math.max(ALIGN, roundUp(bytes)));
     return ptr;
@@ -176,7 +179,7 @@ export class WasmHeap {
     return null;
   }
 
-  #bump(size: number, bytes: number, what: string): number {
+  #bump(size: number, bytes: number, what: Label): number {
     const ptr = this.#top;
     const end = ptr + size;
     if (end > this.maxBytes) throw this.#tooBig(bytes, what);
@@ -185,7 +188,7 @@ export class WasmHeap {
     return ptr;
   }
 
-  #grow(end: number, bytes: number, what: string): void {
+  #grow(end: number, bytes: number, what: Label): void {
     const have = this.memory.buffer.byteLength;
     const maxPages = Math.floor(this.maxBytes / PAGE_BYTES);
     const needPages = Math.ceil(end / PAGE_BYTES) - have / PAGE_BYTES;
@@ -200,16 +203,16 @@ export class WasmHeap {
     }
     throw new TinyconvError(
       'E_MEMORY',
-      `wasm memory: cannot allocate ${bytes} bytes for ${what}: the engine refused to grow memory from ${mib(have)} to ${mib(end)} (out of memory)`,
+      `wasm memory: cannot allocate ${bytes} bytes for ${labelText(what)}: the engine refused to grow memory from ${mib(have)} to ${mib(end)} (out of memory)`,
       { bytes, memoryBytes: have, requestedBytes: end },
     );
   }
 
-  #tooBig(bytes: number, what: string): TinyconvError {
+  #tooBig(bytes: number, what: Label): TinyconvError {
     const limit = this.maxBytes === WASM32_MAX_BYTES ? 'the 4 GiB limit of wasm32 memory' : `this memory's maximum of ${mib(this.maxBytes)}`;
     return new TinyconvError(
       'E_MEMORY',
-      `wasm memory: cannot allocate ${bytes} bytes for ${what}: with ${mib(this.#usedBytes)} in use it would pass ${limit}`,
+      `wasm memory: cannot allocate ${bytes} bytes for ${labelText(what)}: with ${mib(this.#usedBytes)} in use it would pass ${limit}`,
       { bytes, usedBytes: this.#usedBytes, maxBytes: this.maxBytes },
     );
   }
@@ -228,6 +231,13 @@ export class WasmHeap {
     this.#classes[classOf(size)]!.delete(start);
     this.#freeBytes -= size;
   }
+}
+
+/** What a block is for, as errors name it: text, or a function that makes it when needed. */
+export type Label = string | (() => string);
+
+function labelText(what: Label): string {
+  return typeof what === 'string' ? what : what();
 }
 
 export function roundUp(bytes: number): number {

@@ -10,6 +10,13 @@ export const PROGRAMS = {
   reduce: ['reduce'],
   matmul: ['activation', 'matmul', 'gemm'],
   conv2d: ['activation', 'conv2d', 'gemm'],
+  depthwise: ['activation', 'common', 'depthwise'],
+  pool: ['common', 'pool'],
+  norm: ['common', 'norm'],
+  softmax: ['common', 'softmax'],
+  movement: ['common', 'movement'],
+  pad: ['common', 'pad'],
+  resize: ['common', 'resize'],
 } as const satisfies Record<string, readonly ShaderFamily[]>;
 
 export type ProgramName = keyof typeof PROGRAMS;

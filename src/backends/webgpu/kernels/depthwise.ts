@@ -6,7 +6,8 @@ import type {
 } from '../../../ops/depthwise-conv2d.js';
 import { f32bits } from '../uniforms.js';
 import { actCode, runtimeOf } from './common.js';
-import { dispatchFolds, expectShape } from './folds.js';
+import { expectShape } from './checks.js';
+import { dispatchFolds } from './folds.js';
 
 /**
  * Depthwise convolution (kernels/depthwise.wgsl): the forward pass and the input gradient take

@@ -1,5 +1,3 @@
-import { TinyconvError } from '../../../core/errors.js';
-import { shapeToString, shapesEqual, type Shape } from '../../../core/shape.js';
 import { grid2d } from '../grid.js';
 import type { Constants } from '../pipelines.js';
 import type { ProgramName } from '../programs.js';
@@ -30,11 +28,4 @@ export function dispatchFolds(rt: GpuRuntime, program: ProgramName, entry: strin
   if (outputs === 0) return;
   const wg = foldSize(rt, n);
   rt.dispatch(program, entry, { ...constants, WG: wg }, wg, buffers, uniforms, grid2d(outputs, rt.limits.maxComputeWorkgroupsPerDimension));
-}
-
-/** Backward kernels get dy (and saved tensors) from the engine; a wrong shape is a bug upstream, reported as such. */
-export function expectShape(kernel: string, what: string, got: Shape, want: Shape): void {
-  if (!shapesEqual(got, want)) {
-    throw new TinyconvError('E_SHAPE', `${kernel}: ${what} ${shapeToString(got)} does not match the expected ${shapeToString(want)}`, { kernel, got, want });
-  }
 }

@@ -3,6 +3,13 @@ import { elementwiseKernels } from './elementwise.js';
 import { reduceKernels } from './reduce.js';
 import { matmulKernels } from './matmul.js';
 import { convKernels } from './conv.js';
+import { depthwiseKernels } from './depthwise.js';
+import { poolKernels } from './pool.js';
+import { normKernels } from './norm.js';
+import { softmaxKernels } from './softmax.js';
+import { movementKernels } from './movement.js';
+import { padKernels } from './pad.js';
+import { resizeKernels } from './resize.js';
 
 /**
  * Every WebGPU kernel binding, by kernel name. Each family (src/backends/webgpu/kernels/<family>.ts,
@@ -13,4 +20,11 @@ export const webgpuKernels: Record<string, Kernel> = {
   ...reduceKernels,
   ...matmulKernels,
   ...convKernels,
+  ...depthwiseKernels,
+  ...poolKernels,
+  ...normKernels,
+  ...softmaxKernels,
+  ...movementKernels,
+  ...padKernels,
+  ...resizeKernels,
 };
