@@ -101,7 +101,7 @@ step typecheck '' npx tsc --noEmit -p tsconfig.json
 step vitest '^ +Tests ' npx vitest run
 
 if [ -x "$DENO" ]; then
-  step deno '(ok|FAILED) \|' "$DENO" test --allow-read --no-check --no-lock --sloppy-imports tests/e2e/deno.test.ts
+  step deno '(ok|FAILED) \|' "$DENO" test --allow-read --allow-env=CI --no-check --no-lock --sloppy-imports tests/e2e/deno.test.ts
 else
   skip_or_fail deno "no Deno binary at $DENO (it comes with \`npm ci\`)"
 fi

@@ -18,7 +18,7 @@ function failure(name: string, e: unknown): CheckResult {
 
 function inWorker(): Promise<CheckResult[]> {
   return new Promise((done) => {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const worker = new Worker(new URL(`./worker.js${location.search}`, import.meta.url), { type: 'module' });
     const finish = (r: CheckResult[]) => {
       clearTimeout(timer);
       worker.terminate();

@@ -18,6 +18,11 @@ export interface CheckContext {
   runtime: string;
   /** The bytes of a file of the repository, by its path from the root ("models/x/model.json"). */
   readBytes(path: string): Promise<Uint8Array>;
+  /**
+   * Whether a missing WebGPU adapter fails the WebGPU checks (CI=true: every CI runtime has one)
+   * instead of skipping them.
+   */
+  requireWebGPU: boolean;
 }
 
 export type Check = (ctx: CheckContext) => void | Promise<void>;
@@ -27,6 +32,13 @@ export interface CheckResult {
   ok: boolean;
   ms: number;
   error?: string;
+  /** Why the check did not run (ok is true then); runners report it as a skip, never a pass. */
+  skipped?: string;
+}
+
+/** Thrown by a check whose prerequisite the runtime lacks where the run does not require it. */
+export class CheckSkipped extends Error {
+  override name = 'CheckSkipped';
 }
 
 export const CHECKS: Record<string, Check> = {
@@ -158,7 +170,127 @@ export const CHECKS: Record<string, Check> = {
     assertEqual(Array.from(await y.data()), expected, 'loaded model output');
     assertEqual(Array.from(model.predict(x).dataSync()), expected, 'original model output');
   },
+
+  // WebGPU against the reference backend, in the same runtime. The checks share one backend per
+  // context (see webgpu() below); each runs an op on both and compares every output.
+
+  async 'webgpu: conv2d with bias and fused relu'(ctx) {
+    await onBoth(ctx, (be) => {
+      const [x, w, b] = inputs(be, [[2, 6, 6, 3], [3, 3, 3, 4], [4]]);
+      return [ctx.tc.runOp('conv2d', [x, w, b], { strides: [1, 1], padding: 'same', activation: 'relu' }, be).y];
+    });
+  },
+
+  async 'webgpu: depthwise conv2d, stride 2, multiplier 2'(ctx) {
+    await onBoth(ctx, (be) => {
+      const [x, w, b] = inputs(be, [[1, 7, 7, 4], [3, 3, 4, 2], [8]]);
+      return [ctx.tc.runOp('depthwise_conv2d', [x, w, b], { strides: [2, 2], padding: 'same' }, be).y];
+    });
+  },
+
+  async 'webgpu: max pool 3x3, stride 2'(ctx) {
+    await onBoth(ctx, (be) => {
+      const [x] = inputs(be, [[2, 7, 7, 3]]);
+      return [ctx.tc.runOp('max_pool2d', [x], { poolSize: [3, 3], strides: [2, 2], padding: 'valid' }, be).y];
+    });
+  },
+
+  async 'webgpu: batch norm in training mode, with its running statistics'(ctx) {
+    await onBoth(ctx, (be) => {
+      const [x, gamma, beta, mean] = inputs(be, [[4, 3, 3, 5], [5], [5], [5]]);
+      const variance = be.upload(Float32Array.from([0.5, 1, 1.5, 2, 2.5]), [5]);
+      const { y, state } = ctx.tc.runOp('batch_norm', [x, gamma, beta, mean, variance], { epsilon: 1e-3, momentum: 0.9 }, be, 'train');
+      const names = Object.keys(state).sort();
+      assert(names.length === 2, `expected the running mean and variance as state, got ${names.join(', ') || 'none'}`);
+      return [y, ...names.map((k) => state[k]!)];
+    });
+  },
+
+  async 'webgpu: softmax over the last axis'(ctx) {
+    await onBoth(ctx, (be) => {
+      const [x] = inputs(be, [[3, 10]], 4);
+      return [ctx.tc.runOp('softmax', [x], { axis: -1 }, be).y];
+    });
+  },
+
+  async 'webgpu: batched matmul with a broadcast right operand'(ctx) {
+    await onBoth(ctx, (be) => {
+      const [a, b] = inputs(be, [[2, 5, 7], [7, 6]]);
+      return [ctx.tc.runOp('matmul', [a, b], {}, be).y];
+    });
+  },
+
+  async 'webgpu: backward of conv2d with bias and relu via grad'(ctx) {
+    await onBoth(ctx, (be) => {
+      const [x, w, b] = inputs(be, [[2, 5, 5, 3], [3, 3, 3, 4], [4]]);
+      const [dy] = inputs(be, [[2, 5, 5, 4]], 9);
+      const { tc } = ctx;
+      const { grads } = tc.grad(() => tc.runOp('conv2d', [x, w, b], { padding: 'same', activation: 'relu' }, be, 'train').y, [x, w, b], dy);
+      return grads;
+    });
+  },
 };
+
+/** Relative tolerance of the WebGPU checks against the reference backend. */
+const WEBGPU_RTOL = 1e-4;
+
+const webgpuBackends = new WeakMap<CheckContext, Promise<{ be: WebGPUBackend } | { why: string }>>();
+
+type WebGPUBackend = Awaited<ReturnType<Lib['createWebGPUBackend']>>;
+type Backend = ReturnType<Lib['hostBackendOf']>;
+type TensorT = ReturnType<Backend['upload']>;
+
+/**
+ * The WebGPU backend of this context, made once. Without an adapter: a failure when the run
+ * requires WebGPU, a skip otherwise (never a silent pass).
+ */
+async function webgpu(ctx: CheckContext): Promise<WebGPUBackend> {
+  let made = webgpuBackends.get(ctx);
+  if (!made) {
+    made = ctx.tc.createWebGPUBackend().then(
+      (be) => ({ be }),
+      (e: unknown) => {
+        // E_BACKEND: no navigator.gpu or no adapter; anything else is a bug and fails the check.
+        if (e instanceof ctx.tc.TinyconvError && e.code === 'E_BACKEND') return { why: e.message };
+        throw e;
+      },
+    );
+    webgpuBackends.set(ctx, made);
+  }
+  const r = await made;
+  if ('be' in r) return r.be;
+  if (ctx.requireWebGPU) throw new Error(`${ctx.runtime}: CI=true requires a WebGPU adapter here: ${r.why}`);
+  throw new CheckSkipped(`${ctx.runtime} has no WebGPU adapter: ${r.why}`);
+}
+
+/**
+ * Runs `build` on the WebGPU backend and on the reference backend with the same input values
+ * and compares every output tensor, relative to its magnitude.
+ */
+async function onBoth(ctx: CheckContext, build: (be: Backend) => TensorT[]): Promise<void> {
+  const gpu = await webgpu(ctx);
+  const ref = ctx.tc.hostBackendOf();
+  const got = build(gpu);
+  const want = build(ref);
+  assert(got.length === want.length, `webgpu gave ${got.length} outputs, the reference ${want.length}`);
+  for (const [i, g] of got.entries()) {
+    const w = want[i]!;
+    assertEqual(g.shape, w.shape, `output ${i} shape`);
+    assertRelClose(await g.data(), await w.data(), WEBGPU_RTOL, `output ${i} on ${gpu.diagnostics.adapter}`);
+  }
+}
+
+/**
+ * Tensors of the given shapes on `be`, filled with a fixed pattern in [-1, 1) (the same on every
+ * backend and runtime, so both sides see identical values).
+ */
+function inputs(be: Backend, shapes: readonly (readonly number[])[], seed = 1): TensorT[] {
+  return shapes.map((shape, k) => {
+    const n = shape.reduce((a, d) => a * d, 1);
+    const data = Float32Array.from({ length: n }, (_, i) => (((i + 1) * 7919 + (k + seed) * 104729) % 2003) / 1001.5 - 1);
+    return be.upload(data, [...shape]);
+  });
+}
 
 /** Runs the named checks (all by default) and reports each, never throwing. */
 export async function runChecks(ctx: CheckContext, names: readonly string[] = Object.keys(CHECKS)): Promise<CheckResult[]> {
@@ -171,6 +303,10 @@ export async function runChecks(ctx: CheckContext, names: readonly string[] = Ob
       await check(ctx);
       out.push({ name, ok: true, ms: performance.now() - t0 });
     } catch (e) {
+      if (e instanceof CheckSkipped) {
+        out.push({ name, ok: true, ms: performance.now() - t0, skipped: e.message });
+        continue;
+      }
       out.push({ name, ok: false, ms: performance.now() - t0, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
   }
@@ -193,6 +329,21 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!, e = expected[i]!;
     assert(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)), `${what}[${i}]: got ${a}, expected ${e} (tolerance ${tol})`);
+  }
+}
+
+/**
+ * |actual - expected| <= rtol * max(|expected|, mean |expected|): relative per element, with the
+ * array's typical magnitude as the floor, so sums that cancel to near zero are not held to an
+ * unreachable precision.
+ */
+export function assertRelClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, what: string): void {
+  assert(actual.length === expected.length, `${what}: got ${actual.length} values, expected ${expected.length}`);
+  let mean = 0;
+  for (let i = 0; i < expected.length; i++) mean += Math.abs(expected[i]!) / expected.length;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!, e = expected[i]!;
+    assert(Math.abs(a - e) <= rtol * Math.max(Math.abs(e), mean), `${what}[${i}]: got ${a}, expected ${e} (relative tolerance ${rtol})`);
   }
 }
 

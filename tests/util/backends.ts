@@ -25,14 +25,6 @@ export function testBackends(): Backend[] {
   return [hostBackendOf(), wasm, wasmMt, ...(webgpu ? [webgpu] : [])];
 }
 
-/**
- * The backends whose tensors the host reads synchronously (`dataSync()`): every backend but
- * WebGPU. For suites that read results that way; the others read with `await t.data()`.
- */
-export function syncTestBackends(): Backend[] {
-  return testBackends().filter((b) => b !== webgpu);
-}
-
 /** Whether `b` has every kernel an op needs, forward only or forward and backward. */
 export function supports(b: Backend, op: string, pass: 'forward' | 'backward'): boolean {
   const def = getOp(op);
