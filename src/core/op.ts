@@ -64,7 +64,35 @@ export interface OpDef<A = any> {
   readonly kernels: { forward: readonly string[]; backward: readonly string[] };
 }
 
-/** Identity with type checking: op files declare `export const conv2d = defineOp({...})`. */
+/** Attribute objects prepareAttrs() normalised and froze, with the op they belong to. */
+const prepared = new WeakMap<object, OpDef>();
+
+/**
+ * Op files declare `export const conv2d = defineOp({...})`. attrs() hands back, unread, what
+ * prepareAttrs() made for this op: it is frozen, and attrs() is idempotent on its own output.
+ */
 export function defineOp<A>(def: OpDef<A>): OpDef<A> {
-  return def;
+  const op: OpDef<A> = {
+    ...def,
+    attrs: (raw) => (prepared.get(raw) === op ? (raw as A) : def.attrs(raw)),
+  };
+  return op;
+}
+
+/**
+ * Normalises attributes once for calls that repeat them (a layer's op attributes come from its
+ * fixed config): every later runOp with the result skips reading and validating them again.
+ */
+export function prepareAttrs(op: OpDef, raw: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const a = deepFreeze(op.attrs(raw));
+  prepared.set(a, op);
+  return a;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }

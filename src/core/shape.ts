@@ -14,14 +14,17 @@ export function shapeToString(shape: Shape): string {
 }
 
 export function shapesEqual(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  // A plain loop: this runs several times per layer call.
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A valid shape: an array of non-negative integers. `what` names the value in the error. */
 export function checkShape(shape: unknown, what = 'shape'): asserts shape is number[] {
-  check(Array.isArray(shape), 'E_SHAPE', `${what} must be an array of integers, got ${String(shape)}`);
+  check(Array.isArray(shape), 'E_SHAPE', () => `${what} must be an array of integers, got ${String(shape)}`);
   for (const d of shape as unknown[]) {
-    check(Number.isInteger(d) && (d as number) >= 0, 'E_SHAPE', `${what} ${shapeToString(shape as number[])} has a dimension that is not a non-negative integer`);
+    check(Number.isInteger(d) && (d as number) >= 0, 'E_SHAPE', () => `${what} ${shapeToString(shape as number[])} has a dimension that is not a non-negative integer`);
   }
 }
 
@@ -38,7 +41,7 @@ export function stridesOf(shape: Shape): number[] {
 
 /** Normalizes a possibly negative axis into [0, rank). */
 export function normAxis(axis: number, rank: number, what = 'axis'): number {
-  check(Number.isInteger(axis) && axis >= -rank && axis < rank, 'E_ATTR', `${what} ${axis} is out of range for rank ${rank}`);
+  check(Number.isInteger(axis) && axis >= -rank && axis < rank, 'E_ATTR', () => `${what} ${axis} is out of range for rank ${rank}`);
   return axis < 0 ? axis + rank : axis;
 }
 

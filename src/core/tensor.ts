@@ -52,7 +52,7 @@ export class Tensor {
     checkShape(shape);
     const n = sizeOf(shape);
     check(values != null && typeof values.length === 'number', 'E_ARG', 'Tensor.from: values must be an array or typed array');
-    check(values.length === n, 'E_SHAPE', `Tensor.from: ${values.length} values do not fill shape ${shapeToString(shape)} (${n} elements)`);
+    check(values.length === n, 'E_SHAPE', () => `Tensor.from: ${values.length} values do not fill shape ${shapeToString(shape)} (${n} elements)`);
     const data = values instanceof Float32Array ? values.slice() : Float32Array.from(values);
     return host().upload(data, shape);
   }
@@ -68,11 +68,11 @@ export class Tensor {
     let k = 0;
     const walk = (v: NestedArray, depth: number, path: string): void => {
       if (depth === shape.length) {
-        check(typeof v === 'number', 'E_SHAPE', `Tensor.fromNested: expected a number at ${path || 'the top'}, got ${Array.isArray(v) ? 'an array' : typeof v}`);
+        check(typeof v === 'number', 'E_SHAPE', () => `Tensor.fromNested: expected a number at ${path || 'the top'}, got ${Array.isArray(v) ? 'an array' : typeof v}`);
         out[k++] = v as number;
         return;
       }
-      check(Array.isArray(v) && v.length === shape[depth], 'E_SHAPE', `Tensor.fromNested: ragged nesting at ${path || 'the top'}: expected ${shape[depth]} entries`);
+      check(Array.isArray(v) && v.length === shape[depth], 'E_SHAPE', () => `Tensor.fromNested: ragged nesting at ${path || 'the top'}: expected ${shape[depth]} entries`);
       (v as NestedArray[]).forEach((c, i) => walk(c, depth + 1, `${path}[${i}]`));
     };
     walk(nested, 0, '');

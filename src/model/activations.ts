@@ -1,7 +1,9 @@
 import { TinyconvError } from '../core/errors.js';
 import { runOp } from '../core/engine.js';
+import { prepareAttrs } from '../core/op.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Activation } from '../ops/activation-math.js';
+import { getOp } from '../ops/registry.js';
 import type { CallContext } from './context.js';
 
 /**
@@ -63,10 +65,14 @@ export function fusedActivation(a: LayerActivation): { activation: Activation; a
   return a.kind === 'softmax' ? { activation: 'linear', alpha: 0, beta: 0 } : { activation: a.kind, alpha: a.alpha, beta: a.beta };
 }
 
+/** Softmax over the last axis, normalised once (made on first use: the op registry loads first). */
+let softmaxLastAxis: Readonly<Record<string, unknown>> | undefined;
+
 /** Applies what fusedActivation() left out: softmax over the last axis. */
 export function finishActivation(y: Tensor, a: LayerActivation, ctx: CallContext): Tensor {
   if (a.kind !== 'softmax') return y;
-  const out = runOp('softmax', [y], { axis: -1 }, ctx.backend, ctx.mode).y;
+  softmaxLastAxis ??= prepareAttrs(getOp('softmax'), { axis: -1 });
+  const out = runOp('softmax', [y], softmaxLastAxis, ctx.backend, ctx.mode).y;
   ctx.release(y);
   return out;
 }

@@ -27,12 +27,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function checkLayerEntry(l: unknown, i: number): LayerJSON {
-  check(isObject(l), 'E_CONFIG', `graph: layers[${i}] must be an object {name, className, config, inbound}`);
+  check(isObject(l), 'E_CONFIG', () => `graph: layers[${i}] must be an object {name, className, config, inbound}`);
   const where = typeof l.name === 'string' ? `layer ${l.name}` : `graph: layers[${i}]`;
-  check(typeof l.name === 'string' && l.name.length > 0, 'E_CONFIG', `${where}: name must be a non-empty string`);
-  check(typeof l.className === 'string' && l.className.length > 0, 'E_CONFIG', `${where}: className must be a non-empty string`);
-  check(l.config === undefined || isObject(l.config), 'E_CONFIG', `${where}: config must be an object`);
-  check(Array.isArray(l.inbound) && l.inbound.every((s) => typeof s === 'string'), 'E_CONFIG', `${where}: inbound must be a list of layer names`);
+  check(typeof l.name === 'string' && l.name.length > 0, 'E_CONFIG', () => `${where}: name must be a non-empty string`);
+  check(typeof l.className === 'string' && l.className.length > 0, 'E_CONFIG', () => `${where}: className must be a non-empty string`);
+  check(l.config === undefined || isObject(l.config), 'E_CONFIG', () => `${where}: config must be an object`);
+  check(Array.isArray(l.inbound) && l.inbound.every((s) => typeof s === 'string'), 'E_CONFIG', () => `${where}: inbound must be a list of layer names`);
   return { name: l.name, className: l.className, config: (l.config ?? {}) as Record<string, unknown>, inbound: l.inbound as string[] };
 }
 
@@ -42,23 +42,23 @@ export function graphFromJSON(json: unknown): { name: string; inputs: SymbolicTe
   const g = json as Partial<GraphJSON>;
   check(typeof g.name === 'string', 'E_CONFIG', 'graph: name must be a string');
   for (const k of ['inputs', 'outputs'] as const) {
-    check(Array.isArray(g[k]) && g[k]!.length > 0 && g[k]!.every((s) => typeof s === 'string'), 'E_CONFIG', `graph ${g.name}: ${k} must be a non-empty list of layer names`);
+    check(Array.isArray(g[k]) && g[k]!.length > 0 && g[k]!.every((s) => typeof s === 'string'), 'E_CONFIG', () => `graph ${g.name}: ${k} must be a non-empty list of layer names`);
   }
-  check(Array.isArray(g.layers) && g.layers.length > 0, 'E_CONFIG', `graph ${g.name}: layers must be a non-empty list`);
+  check(Array.isArray(g.layers) && g.layers.length > 0, 'E_CONFIG', () => `graph ${g.name}: layers must be a non-empty list`);
   const entries = g.layers.map(checkLayerEntry);
   const [inputNames, outputNames] = [g.inputs as string[], g.outputs as string[]];
 
   const tensors = new Map<string, SymbolicTensor>();
   for (const e of entries) {
-    check(!tensors.has(e.name), 'E_GRAPH', `graph ${g.name}: two layers are named "${e.name}"`, { layer: e.name });
+    check(!tensors.has(e.name), 'E_GRAPH', () => `graph ${g.name}: two layers are named "${e.name}"`, { layer: e.name });
     const config = { ...e.config, name: e.name };
     const isInput = canonicalClassName(e.className) === 'InputLayer';
     if (isInput) {
-      check(e.inbound.length === 0, 'E_GRAPH', `layer ${e.name} (InputLayer): an input has no inbound layers, got ${e.inbound.join(', ')}`, { layer: e.name });
+      check(e.inbound.length === 0, 'E_GRAPH', () => `layer ${e.name} (InputLayer): an input has no inbound layers, got ${e.inbound.join(', ')}`, { layer: e.name });
       tensors.set(e.name, (layerFromConfig(e.className, config, e.name) as InputLayer).output);
       continue;
     }
-    check(e.inbound.length > 0, 'E_GRAPH', `layer ${e.name} (${e.className}): has no inbound layers`, { layer: e.name });
+    check(e.inbound.length > 0, 'E_GRAPH', () => `layer ${e.name} (${e.className}): has no inbound layers`, { layer: e.name });
     const ins = e.inbound.map((ref) => {
       const m = /^(.*?)(?::(\d+))?$/.exec(ref)!;
       const [src, k] = [m[1]!, Number(m[2] ?? 0)];
@@ -67,21 +67,21 @@ export function graphFromJSON(json: unknown): { name: string; inputs: SymbolicTe
         const later = entries.some((x) => x.name === src);
         throw new TinyconvError('E_GRAPH', `layer ${e.name} (${e.className}): inbound layer "${src}" ${later ? 'comes after it (layers must be in topological order)' : 'does not exist'}`, { layer: e.name, inbound: src });
       }
-      check(k === 0, 'E_GRAPH', `layer ${e.name} (${e.className}): inbound "${ref}" names output ${k} of ${t.layer.where}, which has one output`, { layer: e.name, inbound: ref });
+      check(k === 0, 'E_GRAPH', () => `layer ${e.name} (${e.className}): inbound "${ref}" names output ${k} of ${t.layer.where}, which has one output`, { layer: e.name, inbound: ref });
       return t;
     });
     const layer = layerFromConfig(e.className, config, e.name);
-    if (layer.arity === 'one') check(ins.length === 1, 'E_GRAPH', `${layer.where}: takes one input, got inbound ${e.inbound.join(', ')}`, { layer: e.name });
+    if (layer.arity === 'one') check(ins.length === 1, 'E_GRAPH', () => `${layer.where}: takes one input, got inbound ${e.inbound.join(', ')}`, { layer: e.name });
     tensors.set(e.name, layer.apply(layer.arity === 'many' ? ins : ins[0]!));
   }
 
   const find = (name: string, role: string): SymbolicTensor => {
     const t = tensors.get(name);
-    check(t, 'E_GRAPH', `graph ${g.name}: ${role} "${name}" is not a layer of the graph`, { layer: name });
+    check(t, 'E_GRAPH', () => `graph ${g.name}: ${role} "${name}" is not a layer of the graph`, { layer: name });
     return t;
   };
   const inputs = inputNames.map((n) => find(n, 'input'));
-  inputs.forEach((t) => check(t.layer instanceof InputLayer, 'E_GRAPH', `graph ${g.name}: input "${t.layer.name}" is a ${t.layer.className}, not an InputLayer`));
+  inputs.forEach((t) => check(t.layer instanceof InputLayer, 'E_GRAPH', () => `graph ${g.name}: input "${t.layer.name}" is a ${t.layer.className}, not an InputLayer`));
   const outputs = outputNames.map((n) => find(n, 'output'));
 
   // Every layer must contribute to an output: a model file with dead layers is suspect.

@@ -23,14 +23,14 @@ export interface Graph {
  * input the outputs depend on is listed, and that layer names are unique.
  */
 export function buildGraph(model: string, inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[]): Graph {
-  check(inputs.length > 0, 'E_GRAPH', `model ${model}: needs at least one input`);
-  check(outputs.length > 0, 'E_GRAPH', `model ${model}: needs at least one output`);
+  check(inputs.length > 0, 'E_GRAPH', () => `model ${model}: needs at least one input`);
+  check(outputs.length > 0, 'E_GRAPH', () => `model ${model}: needs at least one output`);
   inputs.forEach((t, i) => {
-    check(t instanceof SymbolicTensor, 'E_GRAPH', `model ${model}: input ${i} is not a symbolic tensor (use Input())`);
-    check(t.layer instanceof InputLayer, 'E_GRAPH', `model ${model}: input ${i} is the output of ${t.layer.where}, not of Input()`);
+    check(t instanceof SymbolicTensor, 'E_GRAPH', () => `model ${model}: input ${i} is not a symbolic tensor (use Input())`);
+    check(t.layer instanceof InputLayer, 'E_GRAPH', () => `model ${model}: input ${i} is the output of ${t.layer.where}, not of Input()`);
   });
-  check(new Set(inputs).size === inputs.length, 'E_GRAPH', `model ${model}: an input is listed twice`);
-  outputs.forEach((t, i) => check(t instanceof SymbolicTensor, 'E_GRAPH', `model ${model}: output ${i} is not a symbolic tensor (the result of layer.apply())`));
+  check(new Set(inputs).size === inputs.length, 'E_GRAPH', () => `model ${model}: an input is listed twice`);
+  outputs.forEach((t, i) => check(t instanceof SymbolicTensor, 'E_GRAPH', () => `model ${model}: output ${i} is not a symbolic tensor (the result of layer.apply())`));
 
   const listed = new Set(inputs);
   const seen = new Set<SymbolicTensor>(inputs);
@@ -61,6 +61,19 @@ export function buildGraph(model: string, inputs: readonly SymbolicTensor[], out
   return { inputs: [...inputs], outputs: [...outputs], nodes: ordered.map((t) => ({ layer: t.layer, inputs: t.inputs, output: t })) };
 }
 
+/** How many nodes read each tensor, and the outputs; a graph never changes, so once per graph. */
+const readers = new WeakMap<Graph, { uses: ReadonlyMap<SymbolicTensor, number>; outputs: ReadonlySet<SymbolicTensor> }>();
+
+function readersOf(graph: Graph): { uses: ReadonlyMap<SymbolicTensor, number>; outputs: ReadonlySet<SymbolicTensor> } {
+  let r = readers.get(graph);
+  if (!r) {
+    const uses = new Map<SymbolicTensor, number>();
+    for (const n of graph.nodes) for (const t of n.inputs) uses.set(t, (uses.get(t) ?? 0) + 1);
+    readers.set(graph, (r = { uses, outputs: new Set(graph.outputs) }));
+  }
+  return r;
+}
+
 /** Tensors sharing storage (an input passed through, a reshape's view) are freed together. */
 interface Storage {
   pending: number;
@@ -73,9 +86,7 @@ interface Storage {
  * as soon as their last reader has run; otherwise all are kept (the gradient tape reads them).
  */
 export function executeGraph(graph: Graph, feeds: readonly Tensor[], ctx: CallContext, eager: boolean): Tensor[] {
-  const uses = new Map<SymbolicTensor, number>();
-  for (const n of graph.nodes) for (const t of n.inputs) uses.set(t, (uses.get(t) ?? 0) + 1);
-  const outputs = new Set(graph.outputs);
+  const { uses, outputs } = readersOf(graph);
   const values = new Map<SymbolicTensor, Tensor>();
   const storage = new Map<SymbolicTensor, Storage>();
 

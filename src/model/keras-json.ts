@@ -54,13 +54,13 @@ interface Entry {
 
 /** Checks the class, converts the config; E_CONFIG naming layer and class when unknown. */
 function entry(raw: unknown, i: number, keras3: boolean): Omit<Entry, 'inbound'> & { raw: Obj } {
-  check(isObj(raw), 'E_CONFIG', `Keras model config: layers[${i}] must be an object {class_name, config}`);
+  check(isObj(raw), 'E_CONFIG', () => `Keras model config: layers[${i}] must be an object {class_name, config}`);
   const config = raw.config;
-  check(isObj(config), 'E_CONFIG', `Keras model config: layers[${i}] has no config object`);
+  check(isObj(config), 'E_CONFIG', () => `Keras model config: layers[${i}] has no config object`);
   const name = (typeof raw.name === 'string' ? raw.name : undefined) ?? config.name;
-  check(typeof name === 'string' && name.length > 0, 'E_CONFIG', `Keras model config: layers[${i}] has no name`);
+  check(typeof name === 'string' && name.length > 0, 'E_CONFIG', () => `Keras model config: layers[${i}] has no name`);
   const cls = raw.class_name;
-  check(typeof cls === 'string', 'E_CONFIG', `layer ${name}: class_name must be a string`);
+  check(typeof cls === 'string', 'E_CONFIG', () => `layer ${name}: class_name must be a string`);
   if (MODEL_CLASSES.includes(cls)) {
     throw new TinyconvError('E_UNSUPPORTED', `layer ${name}: a nested ${cls} model used as a layer is not supported; flatten it into one model`, { layer: name, className: cls });
   }
@@ -98,14 +98,14 @@ function readSequential(topo: Obj): GraphJSON {
     let shape: unknown = c.batch_input_shape ?? c.batch_shape;
     if (!shape && Array.isArray(c.input_shape)) shape = [c.batch_size ?? null, ...c.input_shape];
     shape ??= build;
-    check(Array.isArray(shape), 'E_CONFIG', `Keras Sequential ${name}: no input shape (no InputLayer, no batch_input_shape on layer ${first.name}, no build_config)`);
+    check(Array.isArray(shape), 'E_CONFIG', () => `Keras Sequential ${name}: no input shape (no InputLayer, no batch_input_shape on layer ${first.name}, no build_config)`);
     out.push({ name: `${first.name}_input`, className: 'InputLayer', config: { batch_input_shape: shape, name: `${first.name}_input` }, inbound: [] });
   }
   for (const e of entries) {
     const config = { ...e.config };
     if (e.className !== 'InputLayer') for (const k of INPUT_SHAPE_KEYS) delete config[k];
     const prev = out[out.length - 1];
-    check(e.className !== 'InputLayer' || !prev, 'E_CONFIG', `Keras Sequential ${name}: InputLayer ${e.name} must come first`);
+    check(e.className !== 'InputLayer' || !prev, 'E_CONFIG', () => `Keras Sequential ${name}: InputLayer ${e.name} must come first`);
     out.push({ name: e.name, className: e.className, config, inbound: prev ? [prev.name] : [] });
   }
   return { name, inputs: [out[0]!.name], outputs: [out[out.length - 1]!.name], layers: out };
@@ -113,8 +113,8 @@ function readSequential(topo: Obj): GraphJSON {
 
 /** A reference to a layer output: "name", or "name:k" for output k. Node indices above 0 mean a shared layer. */
 function ref(layer: string, from: unknown, node: unknown, index: unknown): string {
-  check(typeof from === 'string', 'E_CONFIG', `layer ${layer}: an inbound entry does not name a layer`);
-  check(node === 0 || node === undefined, 'E_UNSUPPORTED', `layer ${layer}: reads node ${String(node)} of layer ${from}, which means a shared layer (called more than once); shared layers are not supported`, { layer });
+  check(typeof from === 'string', 'E_CONFIG', () => `layer ${layer}: an inbound entry does not name a layer`);
+  check(node === 0 || node === undefined, 'E_UNSUPPORTED', () => `layer ${layer}: reads node ${String(node)} of layer ${from}, which means a shared layer (called more than once); shared layers are not supported`, { layer });
   return index === 0 || index === undefined ? from : `${from}:${String(index)}`;
 }
 
@@ -130,7 +130,7 @@ function kerasTensors(v: unknown, found: unknown[][] = []): unknown[][] {
 
 function inboundOf(name: string, nodes: unknown): string[] {
   if (nodes === undefined || (Array.isArray(nodes) && nodes.length === 0)) return [];
-  check(Array.isArray(nodes), 'E_CONFIG', `layer ${name}: inbound_nodes must be a list`);
+  check(Array.isArray(nodes), 'E_CONFIG', () => `layer ${name}: inbound_nodes must be a list`);
   if (nodes.length > 1) {
     throw new TinyconvError('E_UNSUPPORTED', `layer ${name} is called ${nodes.length} times (a shared layer); shared layers are not supported`, { layer: name });
   }
@@ -140,19 +140,19 @@ function inboundOf(name: string, nodes: unknown): string[] {
     if (kerasTensors(node.kwargs).length) throw new TinyconvError('E_UNSUPPORTED', `layer ${name}: tensors passed as keyword arguments are not supported`, { layer: name });
     return kerasTensors(node.args).map(([from, n, k]) => ref(name, from, n, k));
   }
-  check(Array.isArray(node), 'E_CONFIG', `layer ${name}: an inbound node must be a list of [layer, node, tensor, kwargs]`);
+  check(Array.isArray(node), 'E_CONFIG', () => `layer ${name}: an inbound node must be a list of [layer, node, tensor, kwargs]`);
   return node.map((x) => {
-    check(Array.isArray(x), 'E_CONFIG', `layer ${name}: an inbound entry must be [layer, node, tensor, kwargs]`);
+    check(Array.isArray(x), 'E_CONFIG', () => `layer ${name}: an inbound entry must be [layer, node, tensor, kwargs]`);
     return ref(name, x[0], x[1], x[2]);
   });
 }
 
 /** [["input_1", 0, 0], ...] or, for one tensor, ["input_1", 0, 0]. */
 function endpoints(v: unknown, what: string, model: string): string[] {
-  check(Array.isArray(v) && v.length > 0, 'E_CONFIG', `Keras model ${model}: ${what} must be a non-empty list`);
+  check(Array.isArray(v) && v.length > 0, 'E_CONFIG', () => `Keras model ${model}: ${what} must be a non-empty list`);
   const list = typeof v[0] === 'string' ? [v] : v;
   return list.map((x) => {
-    check(Array.isArray(x) && typeof x[0] === 'string', 'E_CONFIG', `Keras model ${model}: ${what} entries must be [layer, node, tensor]`);
+    check(Array.isArray(x) && typeof x[0] === 'string', 'E_CONFIG', () => `Keras model ${model}: ${what} entries must be [layer, node, tensor]`);
     return ref(`${model} ${what}`, x[0], x[1], x[2]);
   });
 }
@@ -177,7 +177,7 @@ function topoSort(model: string, layers: LayerJSON[]): LayerJSON[] {
 
 function readFunctional(topo: Obj): GraphJSON {
   const cfg = topo.config;
-  check(isObj(cfg) && Array.isArray(cfg.layers) && cfg.layers.length > 0, 'E_CONFIG', `Keras ${String(topo.class_name)} config: config.layers must be a non-empty list`);
+  check(isObj(cfg) && Array.isArray(cfg.layers) && cfg.layers.length > 0, 'E_CONFIG', () => `Keras ${String(topo.class_name)} config: config.layers must be a non-empty list`);
   const name = typeof cfg.name === 'string' ? cfg.name : 'model';
   const keras3 = isKeras3(topo, cfg.layers);
   const layers = cfg.layers.map((l, i) => {
@@ -186,7 +186,7 @@ function readFunctional(topo: Obj): GraphJSON {
   });
   const seen = new Set<string>();
   for (const l of layers) {
-    check(!seen.has(l.name), 'E_CONFIG', `Keras model ${name}: two layers are named "${l.name}"`, { layer: l.name });
+    check(!seen.has(l.name), 'E_CONFIG', () => `Keras model ${name}: two layers are named "${l.name}"`, { layer: l.name });
     seen.add(l.name);
   }
   return { name, inputs: endpoints(cfg.input_layers, 'input_layers', name), outputs: endpoints(cfg.output_layers, 'output_layers', name), layers: topoSort(name, layers) };

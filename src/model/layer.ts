@@ -1,8 +1,9 @@
 import { TinyconvError, check, withContext } from '../core/errors.js';
-import type { Mode } from '../core/op.js';
+import { prepareAttrs, type Mode } from '../core/op.js';
 import { shapeToString, shapesEqual } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { AttrReader } from '../ops/attrs.js';
+import { getOp } from '../ops/registry.js';
 import { callContext, type CallContext } from './context.js';
 import { snakeCase, uniqueName } from './naming.js';
 import { batchless, formatShape, readSymShape, type Dim, type SymShape } from './sym-shape.js';
@@ -79,14 +80,16 @@ export abstract class Layer implements VariableOwner {
   #inputShapes: SymShape[] | null = null;
   #outputShape: SymShape | null = null;
   #applied = false;
+  #opAttrs = new Map<string, Readonly<Record<string, unknown>>>();
+  #lastExpected: { inputs: readonly (readonly number[])[]; output: readonly number[] | null } | null = null;
 
   protected constructor(className: string, config: BaseLayerConfig) {
     this.className = className;
-    check(config !== null && typeof config === 'object' && !Array.isArray(config), 'E_ARG', `${className}: the config must be an object, got ${JSON.stringify(config)}`);
+    check(config !== null && typeof config === 'object' && !Array.isArray(config), 'E_ARG', () => `${className}: the config must be an object, got ${JSON.stringify(config)}`);
     const name = config.name ?? uniqueName(snakeCase(className));
-    check(typeof name === 'string' && name.length > 0, 'E_ATTR', `${className}: attribute name must be a non-empty string, got ${JSON.stringify(name)}`);
+    check(typeof name === 'string' && name.length > 0, 'E_ATTR', () => `${className}: attribute name must be a non-empty string, got ${JSON.stringify(name)}`);
     // "/" separates layer and weight names, ":" marks output indices in graph inbound lists.
-    check(!/[/:]/.test(name), 'E_ATTR', `${className}: layer name "${name}" must not contain "/" or ":"`);
+    check(!/[/:]/.test(name), 'E_ATTR', () => `${className}: layer name "${name}" must not contain "/" or ":"`);
     this.name = name;
     const r = new AttrReader(this.where, config as Record<string, unknown>);
     this.trainable = r.bool('trainable', true);
@@ -118,12 +121,12 @@ export abstract class Layer implements VariableOwner {
   }
 
   get inputShapes(): SymShape[] {
-    check(this.#inputShapes, 'E_GRAPH', `${this.where} is not built yet: apply it to an input first`);
+    check(this.#inputShapes, 'E_GRAPH', () => `${this.where} is not built yet: apply it to an input first`);
     return this.#inputShapes;
   }
 
   get outputShape(): SymShape {
-    check(this.#outputShape, 'E_GRAPH', `${this.where} is not built yet: apply it to an input first`);
+    check(this.#outputShape, 'E_GRAPH', () => `${this.where} is not built yet: apply it to an input first`);
     return this.#outputShape;
   }
 
@@ -185,11 +188,11 @@ export abstract class Layer implements VariableOwner {
   private inferChecked(inputShapes: readonly SymShape[]): Inferred {
     return withContext(this.where, () => {
       if (this.arity === 'one') {
-        check(inputShapes.length === 1, 'E_ARG', `takes one input, got ${inputShapes.length}`);
+        check(inputShapes.length === 1, 'E_ARG', () => `takes one input, got ${inputShapes.length}`);
       } else {
-        check(inputShapes.length >= 2, 'E_ARG', `takes a list of at least 2 inputs, got ${inputShapes.length}`);
+        check(inputShapes.length >= 2, 'E_ARG', () => `takes a list of at least 2 inputs, got ${inputShapes.length}`);
       }
-      for (const s of inputShapes) check(s.length >= 1, 'E_SHAPE', `inputs need a batch dimension, got ${formatShape(s)}`);
+      for (const s of inputShapes) check(s.length >= 1, 'E_SHAPE', () => `inputs need a batch dimension, got ${formatShape(s)}`);
       return this.infer(inputShapes);
     });
   }
@@ -199,7 +202,7 @@ export abstract class Layer implements VariableOwner {
   apply(x: Tensor | readonly Tensor[], opts?: { mode?: Mode }): Tensor;
   apply(x: SymbolicTensor | Tensor | readonly (SymbolicTensor | Tensor)[], opts: { mode?: Mode } = {}): SymbolicTensor | Tensor {
     const xs = Array.isArray(x) ? [...x] : [x];
-    check(xs.length > 0, 'E_ARG', `${this.where}: apply() needs at least one input`);
+    check(xs.length > 0, 'E_ARG', () => `${this.where}: apply() needs at least one input`);
     if (xs.every((t) => t instanceof SymbolicTensor)) return this.applySymbolic(xs as SymbolicTensor[]);
     if (xs.every((t) => t instanceof Tensor)) {
       const ts = xs as Tensor[];
@@ -224,7 +227,7 @@ export abstract class Layer implements VariableOwner {
 
   /** The forward pass on tensors, with errors naming this layer. The layer must be built. */
   call(inputs: readonly Tensor[], ctx: CallContext): Tensor {
-    check(this.built, 'E_GRAPH', `${this.where} is not built yet: apply it to an input first`);
+    check(this.built, 'E_GRAPH', () => `${this.where} is not built yet: apply it to an input first`);
     return withContext(this.where, () => {
       const y = this.run(inputs, ctx);
       const expected = this.computeOutputShapeFor(inputs);
@@ -235,14 +238,32 @@ export abstract class Layer implements VariableOwner {
     });
   }
 
-  /** The concrete output shape for concrete inputs, from shape inference (batch taken from the input). */
-  private computeOutputShapeFor(inputs: readonly Tensor[]): number[] | null {
+  /**
+   * The concrete output shape for concrete inputs, from shape inference (batch taken from the input).
+   * A model calls a layer with the same shapes again and again, so the last answer is kept; the
+   * layer's config is fixed, so equal input shapes give an equal output shape.
+   */
+  private computeOutputShapeFor(inputs: readonly Tensor[]): readonly number[] | null {
+    const last = this.#lastExpected;
+    if (last && last.inputs.length === inputs.length && last.inputs.every((s, i) => shapesEqual(s, inputs[i]!.shape))) return last.output;
     const s = this.infer(inputs.map((t) => batchless(t.shape))).output;
     const out = s.map((d, i) => (i === 0 ? inputs[0]!.shape[0]! : d));
-    return out.every((d) => d !== null) ? (out as number[]) : null;
+    const output = out.every((d) => d !== null) ? Object.freeze(out as number[]) : null;
+    this.#lastExpected = { inputs: inputs.map((t) => Object.freeze([...t.shape])), output };
+    return output;
   }
 
-  /** The value of one of this layer's weights on the context's backend. */
+  /**
+   * Attributes of `op` normalised on first use and reused by every call; only for attributes that
+   * follow from the layer's fixed config, never from the input.
+   */
+  protected opAttrsOnce(op: string, raw: () => Record<string, unknown>): Readonly<Record<string, unknown>> {
+    let a = this.#opAttrs.get(op);
+    if (!a) this.#opAttrs.set(op, (a = prepareAttrs(getOp(op), raw())));
+    return a;
+  }
+
+    /** The value of one of this layer's weights on the context's backend. */
   protected variable(name: string, ctx: CallContext): Tensor {
     return this.getWeight(name).valueOn(ctx.backend);
   }
@@ -273,7 +294,7 @@ function readBatchInputShape(config: BaseLayerConfig, where: string): Dim[] | nu
   const { batch_input_shape: b, input_shape: s, batch_size: n } = config;
   if (b !== undefined && b !== null) return readSymShape(b, `${where}: attribute batch_input_shape`);
   if (s !== undefined && s !== null) {
-    check(n === undefined || n === null || (Number.isInteger(n) && n > 0), 'E_ATTR', `${where}: attribute batch_size must be a positive integer or null, got ${JSON.stringify(n)}`);
+    check(n === undefined || n === null || (Number.isInteger(n) && n > 0), 'E_ATTR', () => `${where}: attribute batch_size must be a positive integer or null, got ${JSON.stringify(n)}`);
     return [n ?? null, ...readSymShape(s, `${where}: attribute input_shape`)];
   }
   return null;

@@ -58,10 +58,10 @@ export class Model {
 
   constructor(args: ModelArgs | { name?: string } = {}, defaultName = 'model') {
     check(args !== null && typeof args === 'object', 'E_ARG', 'new Model() needs {inputs, outputs}');
-    check(args.name === undefined || (typeof args.name === 'string' && args.name.length > 0), 'E_ARG', `model name must be a non-empty string, got ${JSON.stringify(args.name)}`);
+    check(args.name === undefined || (typeof args.name === 'string' && args.name.length > 0), 'E_ARG', () => `model name must be a non-empty string, got ${JSON.stringify(args.name)}`);
     this.name = args.name ?? uniqueName(defaultName);
     const hasIn = 'inputs' in args && args.inputs !== undefined, hasOut = 'outputs' in args && args.outputs !== undefined;
-    check(hasIn === hasOut, 'E_ARG', `model ${this.name}: give both inputs and outputs`);
+    check(hasIn === hasOut, 'E_ARG', () => `model ${this.name}: give both inputs and outputs`);
     if (hasIn && hasOut) {
       const list = (v: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor[] => (Array.isArray(v) ? [...v] : [v as SymbolicTensor]);
       this.#graph = buildGraph(this.name, list(args.inputs), list(args.outputs));
@@ -75,7 +75,7 @@ export class Model {
 
   /** The graph; throws when the model has none yet. Subclasses may build lazily here. */
   protected graph(): Graph {
-    check(this.#graph, 'E_GRAPH', `model ${this.name} is not built yet: give it an input shape (an Input, or input_shape on the first layer) or call build()`);
+    check(this.#graph, 'E_GRAPH', () => `model ${this.name} is not built yet: give it an input shape (an Input, or input_shape on the first layer) or call build()`);
     return this.#graph;
   }
 
@@ -147,8 +147,8 @@ export class Model {
    */
   setWeights(values: readonly WeightValue[]): void {
     const vars = this.weights;
-    check(Array.isArray(values), 'E_ARG', `model ${this.name}: setWeights() needs a list of ${vars.length} values`);
-    check(values.length === vars.length, 'E_ARG', `model ${this.name}: setWeights() got ${values.length} values for ${vars.length} weights (${vars.map((v) => v.name).join(', ')})`);
+    check(Array.isArray(values), 'E_ARG', () => `model ${this.name}: setWeights() needs a list of ${vars.length} values`);
+    check(values.length === vars.length, 'E_ARG', () => `model ${this.name}: setWeights() got ${values.length} values for ${vars.length} weights (${vars.map((v) => v.name).join(', ')})`);
     const staged = vars.map((v, i) => stage(v, values[i]!));
     staged.forEach((s, i) => vars[i]!.assignData(s.shape, s.data));
   }
@@ -160,12 +160,12 @@ export class Model {
    */
   loadWeights(weights: readonly WeightArray[], opts: { strict?: boolean } = {}): void {
     const strict = opts.strict ?? true;
-    check(Array.isArray(weights), 'E_CONFIG', `model ${this.name}: weights must be a list of {name, shape, data}`);
+    check(Array.isArray(weights), 'E_CONFIG', () => `model ${this.name}: weights must be a list of {name, shape, data}`);
     const vars = new Map(this.weights.map((v) => [v.name, v]));
     const given = new Map<string, WeightArray>();
     weights.forEach((w, i) => {
-      check(w !== null && typeof w === 'object' && typeof w.name === 'string', 'E_CONFIG', `model ${this.name}: weights[${i}] must be {name, shape, data}`);
-      check(!given.has(w.name), 'E_CONFIG', `model ${this.name}: weight ${w.name} is given twice`, { weight: w.name });
+      check(w !== null && typeof w === 'object' && typeof w.name === 'string', 'E_CONFIG', () => `model ${this.name}: weights[${i}] must be {name, shape, data}`);
+      check(!given.has(w.name), 'E_CONFIG', () => `model ${this.name}: weight ${w.name} is given twice`, { weight: w.name });
       given.set(w.name, w);
     });
     if (strict) {
@@ -188,18 +188,18 @@ export class Model {
     if (x instanceof Tensor) feeds = [x];
     else if (Array.isArray(x)) feeds = [...x];
     else {
-      check(x !== null && typeof x === 'object', 'E_ARG', `model ${this.name}: inputs must be a Tensor, a list of Tensors or {inputName: Tensor}`);
+      check(x !== null && typeof x === 'object', 'E_ARG', () => `model ${this.name}: inputs must be a Tensor, a list of Tensors or {inputName: Tensor}`);
       const rec = x as Record<string, Tensor>;
       const unknown = Object.keys(rec).filter((k) => !names.includes(k));
       check(unknown.length === 0, 'E_ARG', () => `model ${this.name}: no input named ${unknown.join(', ')}; inputs: ${names.join(', ')}`);
       feeds = names.map((n) => {
-        check(rec[n], 'E_ARG', `model ${this.name}: input ${n} is missing`);
+        check(rec[n], 'E_ARG', () => `model ${this.name}: input ${n} is missing`);
         return rec[n]!;
       });
     }
-    check(feeds.length === names.length, 'E_ARG', `model ${this.name}: expects ${names.length} input(s) (${names.join(', ')}), got ${feeds.length}`);
+    check(feeds.length === names.length, 'E_ARG', () => `model ${this.name}: expects ${names.length} input(s) (${names.join(', ')}), got ${feeds.length}`);
     feeds.forEach((t, i) => {
-      check(t instanceof Tensor, 'E_ARG', `model ${this.name}: input ${names[i]} is not a Tensor`);
+      check(t instanceof Tensor, 'E_ARG', () => `model ${this.name}: input ${names[i]} is not a Tensor`);
       const want = g.inputs[i]!.shape;
       const fits = t.rank === want.length && want.every((d, k) => d === null || d === t.shape[k]);
       if (!fits) {
@@ -218,7 +218,7 @@ export class Model {
    */
   forward(x: ModelInputs, opts: ForwardOptions = {}): Tensor {
     const out = this.forwardAll(x, opts);
-    check(out.length === 1, 'E_ARG', `model ${this.name} has ${out.length} outputs; use forwardAll()`);
+    check(out.length === 1, 'E_ARG', () => `model ${this.name} has ${out.length} outputs; use forwardAll()`);
     return out[0]!;
   }
 
@@ -233,7 +233,7 @@ export class Model {
   /** Inference on a single-output model (intermediates freed as soon as possible). */
   predict(x: ModelInputs, opts: PredictOptions = {}): Tensor {
     const out = this.predictAll(x, opts);
-    check(out.length === 1, 'E_ARG', `model ${this.name} has ${out.length} outputs; use predictAll()`);
+    check(out.length === 1, 'E_ARG', () => `model ${this.name} has ${out.length} outputs; use predictAll()`);
     return out[0]!;
   }
 
@@ -243,7 +243,7 @@ export class Model {
     const backend = opts.backend ?? hostBackendOf();
     const n = feeds[0]!.shape[0] ?? 1;
     const bs = opts.batchSize ?? Math.max(n, 1);
-    check(Number.isInteger(bs) && bs > 0, 'E_ARG', `model ${this.name}: predict batchSize must be a positive integer, got ${bs}`);
+    check(Number.isInteger(bs) && bs > 0, 'E_ARG', () => `model ${this.name}: predict batchSize must be a positive integer, got ${bs}`);
     const run = (f: readonly Tensor[]): Tensor[] => executeGraph(this.graph(), f, callContext(backend, 'infer', true), true);
     if (bs >= n) return run(feeds);
     // Split on the host: batches are contiguous runs of rows in row-major data.
@@ -346,9 +346,9 @@ export class Model {
 function stage(v: LayerVariable, value: WeightValue | WeightArray): { shape: readonly number[]; data: ArrayLike<number> } {
   const where = `layer ${v.owner.name} (${v.owner.className}), weight ${v.weightName}`;
   if (value instanceof Tensor) return checked(v, where, value.shape, value.dataSync());
-  check(value !== null && typeof value === 'object' && Array.isArray(value.shape), 'E_ARG', `${where}: expected a Tensor or {shape, data}`);
+  check(value !== null && typeof value === 'object' && Array.isArray(value.shape), 'E_ARG', () => `${where}: expected a Tensor or {shape, data}`);
   const data = value.data;
-  check(data !== null && typeof data === 'object' && typeof data.length === 'number', 'E_ARG', `${where}: data must be an array or typed array`);
+  check(data !== null && typeof data === 'object' && typeof data.length === 'number', 'E_ARG', () => `${where}: data must be an array or typed array`);
   return checked(v, where, value.shape, data);
 }
 
@@ -357,7 +357,7 @@ function checked(v: LayerVariable, where: string, shape: readonly number[], data
   if (!same) {
     throw new TinyconvError('E_SHAPE', `${where}: expected shape ${shapeToString(v.shape)}, got ${shapeToString(shape)}`, { layer: v.owner.name, weight: v.weightName, expected: [...v.shape], got: [...shape] });
   }
-  check(data.length === v.size, 'E_SHAPE', `${where}: ${data.length} values do not fill shape ${shapeToString(shape)} (${v.size})`, { layer: v.owner.name, weight: v.weightName });
+  check(data.length === v.size, 'E_SHAPE', () => `${where}: ${data.length} values do not fill shape ${shapeToString(shape)} (${v.size})`, { layer: v.owner.name, weight: v.weightName });
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) throw new TinyconvError('E_VALUE', `${where}: value ${i} is ${data[i]}; weights must be finite`, { layer: v.owner.name, weight: v.weightName, index: i });
   }

@@ -38,14 +38,14 @@ export class Sequential extends Model {
   add(item: Layer | SymbolicTensor): this {
     if (item instanceof SymbolicTensor || item instanceof InputLayer) {
       const t = item instanceof InputLayer ? item.output : item;
-      check(t.layer instanceof InputLayer, 'E_ARG', `Sequential ${this.name}: add() takes layers or an Input(), got the output of ${t.layer.where}`);
-      check(!this.#input && this.#layers.length === 0 && this.#pending.length === 0, 'E_ARG', `Sequential ${this.name}: an input can only be added first`);
+      check(t.layer instanceof InputLayer, 'E_ARG', () => `Sequential ${this.name}: add() takes layers or an Input(), got the output of ${t.layer.where}`);
+      check(!this.#input && this.#layers.length === 0 && this.#pending.length === 0, 'E_ARG', () => `Sequential ${this.name}: an input can only be added first`);
       this.#input = this.#output = t;
       return this;
     }
-    check(item instanceof Layer, 'E_ARG', `Sequential ${this.name}: add() takes a layer, got ${String(item)}`);
-    check(item.arity === 'one', 'E_ARG', `Sequential ${this.name}: ${item.where} takes several inputs; use the functional API (new Model({inputs, outputs}))`);
-    check(![...this.#layers, ...this.#pending].includes(item), 'E_ARG', `Sequential ${this.name}: ${item.where} is already in the model`);
+    check(item instanceof Layer, 'E_ARG', () => `Sequential ${this.name}: add() takes a layer, got ${String(item)}`);
+    check(item.arity === 'one', 'E_ARG', () => `Sequential ${this.name}: ${item.where} takes several inputs; use the functional API (new Model({inputs, outputs}))`);
+    check(![...this.#layers, ...this.#pending].includes(item), 'E_ARG', () => `Sequential ${this.name}: ${item.where} is already in the model`);
     if (!this.#output && this.#layers.length === 0 && this.#pending.length === 0 && item.batchInputShape) {
       this.#input = this.#output = new InputLayer({ batch_input_shape: item.batchInputShape, name: `${item.name}_input` }).output;
       try {
@@ -76,12 +76,13 @@ export class Sequential extends Model {
 
   /** Gives the model its input shape (batch first, e.g. [null, 28, 28, 1]) and builds the layers added so far. */
   build(inputShape: SymShape): void {
-    if (this.#input) {
-      check(compatibleShapes(inputShape, this.#input.shape), 'E_SHAPE', `Sequential ${this.name} is built for input ${formatShape(this.#input.shape)}, got ${formatShape(inputShape)}`);
+    const input = this.#input;
+    if (input) {
+      check(compatibleShapes(inputShape, input.shape), 'E_SHAPE', () => `Sequential ${this.name} is built for input ${formatShape(input.shape)}, got ${formatShape(inputShape)}`);
       return;
     }
     const first = this.#pending[0];
-    check(first, 'E_GRAPH', `Sequential ${this.name}: add layers before building`);
+    check(first, 'E_GRAPH', () => `Sequential ${this.name}: add layers before building`);
     this.#input = this.#output = new InputLayer({ batch_input_shape: inputShape, name: `${first.name}_input` }).output;
     const pending = this.#pending;
     this.#pending = [];
@@ -99,10 +100,10 @@ export class Sequential extends Model {
   /** A Sequential model from a graph that is a single chain input -> ... -> output. */
   static override fromGraph(graph: unknown): Sequential {
     const { name, inputs, outputs } = graphFromJSON(graph);
-    check(inputs.length === 1 && outputs.length === 1, 'E_GRAPH', `graph ${name}: a Sequential model has one input and one output, got ${inputs.length} and ${outputs.length}`);
+    check(inputs.length === 1 && outputs.length === 1, 'E_GRAPH', () => `graph ${name}: a Sequential model has one input and one output, got ${inputs.length} and ${outputs.length}`);
     const chain: SymbolicTensor[] = [];
     for (let t = outputs[0]!; t !== inputs[0]; t = t.inputs[0]!) {
-      check(t.inputs.length === 1, 'E_GRAPH', `graph ${name}: ${t.layer.where} has ${t.inputs.length} inputs, so the graph is not a chain; use Model.fromGraph`);
+      check(t.inputs.length === 1, 'E_GRAPH', () => `graph ${name}: ${t.layer.where} has ${t.inputs.length} inputs, so the graph is not a chain; use Model.fromGraph`);
       chain.unshift(t);
     }
     const model = new Sequential({ name });

@@ -95,7 +95,7 @@ export class LayerVariable {
    * values are read back and NaN / infinity rejected (E_VALUE).
    */
   assign(t: Tensor, opts: { checkFinite?: boolean } = {}): void {
-    check(t instanceof Tensor, 'E_ARG', `${this.where()}: assign() needs a Tensor`);
+    check(t instanceof Tensor, 'E_ARG', () => `${this.where()}: assign() needs a Tensor`);
     if (!shapesEqual(t.shape, this.shape)) {
       throw new TinyconvError('E_SHAPE', `${this.where()}: expected shape ${shapeToString(this.shape)}, got ${shapeToString(t.shape)}`, {
         layer: this.owner.name,

@@ -17,7 +17,7 @@ function checkBatchNorm([x, ...params]: readonly (Shape | undefined)[]): number 
   check(x!.length >= 1, 'E_SHAPE', `batch_norm: x must have rank >= 1 ([..., C], channels last), got a scalar`, { x });
   const c = x![x!.length - 1]!;
   params.forEach((p, i) => {
-    if (p) check(p.length === 1 && p[0] === c, 'E_SHAPE', `batch_norm: ${PARAMS[i]} must be [${c}] (the channels of x ${shapeToString(x!)}), got ${shapeToString(p)}`, { x, [PARAMS[i]!]: p });
+    if (p) check(p.length === 1 && p[0] === c, 'E_SHAPE', () => `batch_norm: ${PARAMS[i]} must be [${c}] (the channels of x ${shapeToString(x!)}), got ${shapeToString(p)}`, { x, [PARAMS[i]!]: p });
   });
   return c;
 }
@@ -70,7 +70,7 @@ export const batchNorm = defineOp<BatchNormAttrs>({
   forward(k, [x, gamma, beta, mean, variance], { epsilon, momentum }, mode) {
     const { tensors, scale, center } = affine(gamma, beta);
     if (mode === 'infer') return { y: k.run1('batch_norm', [x!, mean!, variance!, ...tensors], { epsilon, scale, center }) };
-    check(x!.size > 0, 'E_SHAPE', `batch_norm: training needs a non-empty batch to take statistics from, got x ${shapeToString(x!.shape)}`, { x: x!.shape });
+    check(x!.size > 0, 'E_SHAPE', () => `batch_norm: training needs a non-empty batch to take statistics from, got x ${shapeToString(x!.shape)}`, { x: x!.shape });
     const [y, batchMean, batchVariance] = k.run('batch_norm_train', [x!, ...tensors], { epsilon, scale, center }) as [Tensor, Tensor, Tensor];
     return {
       y,

@@ -17,13 +17,13 @@ export const biasAdd = defineOp<Record<string, never>>({
     return {};
   },
   outputShape([x, b]) {
-    check(x!.length >= 1, 'E_SHAPE', `bias_add: x must have rank >= 1 ([..., C]), got a scalar ${shapeToString(x!)}`, { x });
+    check(x!.length >= 1, 'E_SHAPE', () => `bias_add: x must have rank >= 1 ([..., C]), got a scalar ${shapeToString(x!)}`, { x });
     const c = x![x!.length - 1]!;
-    check(b!.length === 1 && b![0] === c, 'E_SHAPE', `bias_add: bias b must have shape [${c}] (the last dimension of x ${shapeToString(x!)}), got ${shapeToString(b!)}`, { x, b });
+    check(b!.length === 1 && b![0] === c, 'E_SHAPE', () => `bias_add: bias b must have shape [${c}] (the last dimension of x ${shapeToString(x!)}), got ${shapeToString(b!)}`, { x, b });
     return x!;
   },
   paramShapes(x) {
-    check(x.length >= 1, 'E_SHAPE', `bias_add: x must have rank >= 1 ([..., C]), got a scalar ${shapeToString(x)}`, { x });
+    check(x.length >= 1, 'E_SHAPE', () => `bias_add: x must have rank >= 1 ([..., C]), got a scalar ${shapeToString(x)}`, { x });
     return { b: [x[x.length - 1]!] };
   },
   cost: ([x, b]) => ({ flops: sizeOf(x!), bytes: 4 * (2 * sizeOf(x!) + sizeOf(b!)) }),

@@ -37,10 +37,10 @@ export function resolvePadding(padding: Padding, inH: number, inW: number, kh: n
  * Output size along one axis. With `ceilMode` (ONNX pooling), a last partial window counts if it
  * starts inside the input or its left padding.
  */
-export function outputSize(inSize: number, k: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode = false, what = 'window'): number {
+export function outputSize(inSize: number, k: number, stride: number, dilation: number, padBegin: number, padEnd: number, ceilMode = false, what: string | (() => string) = 'window'): number {
   const span = inSize + padBegin + padEnd - effectiveSize(k, dilation);
   if (span < 0) {
-    throw new TinyconvError('E_SHAPE', `${what} of extent ${effectiveSize(k, dilation)} does not fit an input of ${inSize} with padding ${padBegin}+${padEnd}`);
+    throw new TinyconvError('E_SHAPE', `${typeof what === 'function' ? what() : what} of extent ${effectiveSize(k, dilation)} does not fit an input of ${inSize} with padding ${padBegin}+${padEnd}`);
   }
   let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
   // A ceil-mode window must start inside the input or the begin padding (PyTorch / ONNX rule).

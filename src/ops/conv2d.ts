@@ -1,6 +1,6 @@
 import { TinyconvError, check } from '../core/errors.js';
 import { defineOp, type KernelRunner } from '../core/op.js';
-import { shapeToString, sizeOf, type Shape } from '../core/shape.js';
+import { shapeToString, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { AttrReader } from './attrs.js';
 import { ACTIVATIONS, ACTIVATION_DEFAULT_ALPHA, type Activation, type ActivationAttrs } from './activation-math.js';
@@ -85,9 +85,9 @@ export const LINEAR: FusedActivation = Object.freeze({ activation: 'linear', alp
 
 /** Checks an NHWC image input and returns its dimensions. */
 export function checkImage(op: string, x: Shape): [n: number, h: number, w: number, c: number] {
-  check(x.length === 4, 'E_SHAPE', `${op}: input x must have rank 4 [N, H, W, C], got ${shapeToString(x)}`, { x });
+  check(x.length === 4, 'E_SHAPE', () => `${op}: input x must have rank 4 [N, H, W, C], got ${shapeToString(x)}`, { x });
   const [n, h, w, c] = x as [number, number, number, number];
-  check(h > 0 && w > 0 && c > 0, 'E_SHAPE', `${op}: input x ${shapeToString(x)} has an empty height, width or channel dimension`, { x });
+  check(h > 0 && w > 0 && c > 0, 'E_SHAPE', () => `${op}: input x ${shapeToString(x)} has an empty height, width or channel dimension`, { x });
   return [n, h, w, c];
 }
 
@@ -96,16 +96,17 @@ export function slideWindow(op: string, x: Shape, w: Shape, kh: number, kw: numb
   const [, h, wd] = x as [number, number, number];
   const [sh, sw] = a.strides, [dh, dw] = a.dilations;
   const pads = resolvePadding(a.padding, h, wd, kh, kw, sh, sw, dh, dw);
-  const where = `${op}: x ${shapeToString(x)} with w ${shapeToString(w)}, dilations [${dh}, ${dw}]: the window`;
-  const ho = outputSize(h, kh, sh, dh, pads[0], pads[1], false, `${where} height`);
-  const wo = outputSize(wd, kw, sw, dw, pads[2], pads[3], false, `${where} width`);
+  // Built only when the window does not fit: this runs on every call.
+  const where = (side: string) => () => `${op}: x ${shapeToString(x)} with w ${shapeToString(w)}, dilations [${dh}, ${dw}]: the window ${side}`;
+  const ho = outputSize(h, kh, sh, dh, pads[0], pads[1], false, where('height'));
+  const wo = outputSize(wd, kw, sw, dw, pads[2], pads[3], false, where('width'));
   return { window: { strides: [sh, sw], pads, dilations: [dh, dw] }, ho, wo };
 }
 
 /** Checks an optional bias against the number of output channels. */
 export function checkBias(op: string, b: Shape | undefined, cout: number, w: Shape): void {
   if (!b) return;
-  check(b.length === 1 && b[0] === cout, 'E_SHAPE', `${op}: bias b must have shape [${cout}] (the output channels of w ${shapeToString(w)}), got ${shapeToString(b)}`, { b, w });
+  check(b.length === 1 && b[0] === cout, 'E_SHAPE', () => `${op}: bias b must have shape [${cout}] (the output channels of w ${shapeToString(w)}), got ${shapeToString(b)}`, { b, w });
 }
 
 /** Everything conv2d knows once the shapes are checked. */
@@ -114,11 +115,41 @@ export interface Conv2dGeometry {
   kernel: Conv2dKernelAttrs;
 }
 
+/**
+ * The last geometry per attrs object. runOp asks for it twice per call (output shape, then
+ * forward), and a layer that keeps its normalised attrs asks again on every call with the same
+ * shapes; the shapes are compared by value, so a different input size computes afresh.
+ */
+const geometryMemo = new WeakMap<Conv2dAttrs, { x: Shape; w: Shape; b: Shape | undefined; geometry: Conv2dGeometry }>();
+
 export function conv2dGeometry(x: Shape, w: Shape, b: Shape | undefined, a: Conv2dAttrs): Conv2dGeometry {
+  const hit = geometryMemo.get(a);
+  if (hit && shapesEqual(hit.x, x) && shapesEqual(hit.w, w) && sameOptionalShape(hit.b, b)) return hit.geometry;
+  const geometry = freezeGeometry(computeConv2dGeometry(x, w, b, a));
+  geometryMemo.set(a, { x: [...x], w: [...w], b: b && [...b], geometry });
+  return geometry;
+}
+
+function sameOptionalShape(a: Shape | undefined, b: Shape | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : shapesEqual(a, b);
+}
+
+/** A memoized geometry is shared between calls, so nobody may change it. */
+function freezeGeometry(g: Conv2dGeometry): Conv2dGeometry {
+  const k = g.kernel;
+  Object.freeze(k.strides);
+  Object.freeze(k.pads);
+  Object.freeze(k.dilations);
+  Object.freeze(k);
+  Object.freeze(g.y);
+  return Object.freeze(g);
+}
+
+function computeConv2dGeometry(x: Shape, w: Shape, b: Shape | undefined, a: Conv2dAttrs): Conv2dGeometry {
   const [n, , , cin] = checkImage('conv2d', x);
-  check(w.length === 4, 'E_SHAPE', `conv2d: weights w must have rank 4 [kh, kw, Cin/groups, Cout], got ${shapeToString(w)}`, { w });
+  check(w.length === 4, 'E_SHAPE', () => `conv2d: weights w must have rank 4 [kh, kw, Cin/groups, Cout], got ${shapeToString(w)}`, { w });
   const [kh, kw, cinPerGroup, cout] = w as [number, number, number, number];
-  check(kh > 0 && kw > 0 && cout > 0, 'E_SHAPE', `conv2d: weights w ${shapeToString(w)} have an empty dimension`, { w });
+  check(kh > 0 && kw > 0 && cout > 0, 'E_SHAPE', () => `conv2d: weights w ${shapeToString(w)} have an empty dimension`, { w });
   const g = a.groups;
   if (cin % g !== 0 || cout % g !== 0) {
     throw new TinyconvError('E_SHAPE', `conv2d: groups ${g} must divide both the input channels (Cin = ${cin} of x ${shapeToString(x)}) and the output channels (Cout = ${cout} of w ${shapeToString(w)})`, { x, w, groups: g });
@@ -126,11 +157,12 @@ export function conv2dGeometry(x: Shape, w: Shape, b: Shape | undefined, a: Conv
   if (cinPerGroup * g !== cin) {
     throw new TinyconvError('E_SHAPE', `conv2d: x ${shapeToString(x)} has Cin = ${cin} channels, so w must have Cin/groups = ${cin / g} (groups ${g}) in its third dimension, got w ${shapeToString(w)}`, { x, w, groups: g });
   }
-  if (a.kernelSize) {
-    check(a.kernelSize[0] === kh && a.kernelSize[1] === kw, 'E_SHAPE', `conv2d: weights w ${shapeToString(w)} do not match kernelSize [${a.kernelSize.join(', ')}]`, { w });
+  const ks = a.kernelSize;
+  if (ks) {
+    check(ks[0] === kh && ks[1] === kw, 'E_SHAPE', () => `conv2d: weights w ${shapeToString(w)} do not match kernelSize [${ks.join(', ')}]`, { w });
   }
   if (a.filters !== undefined) {
-    check(a.filters === cout, 'E_SHAPE', `conv2d: weights w ${shapeToString(w)} have ${cout} output channels, filters is ${a.filters}`, { w });
+    check(a.filters === cout, 'E_SHAPE', () => `conv2d: weights w ${shapeToString(w)} have ${cout} output channels, filters is ${a.filters}`, { w });
   }
   checkBias('conv2d', b, cout, w);
   const { window, ho, wo } = slideWindow('conv2d', x, w, kh, kw, a);
@@ -178,14 +210,14 @@ export const conv2d = defineOp<Conv2dAttrs>({
     r.done();
     return { ...win, groups, ...act, kernelSize, filters };
   },
-  outputShape: ([x, w, b], a) => conv2dGeometry(x!, w!, b, a).y,
+  outputShape: ([x, w, b], a) => [...conv2dGeometry(x!, w!, b, a).y],
   paramShapes(x, a) {
     if (!a.kernelSize || a.filters === undefined) {
       throw new TinyconvError('E_ATTR', 'conv2d: parameter shapes need the attributes kernelSize and filters', { kernelSize: a.kernelSize, filters: a.filters });
     }
     const [, , , cin] = checkImage('conv2d', x);
     const g = a.groups;
-    check(cin % g === 0 && a.filters % g === 0, 'E_SHAPE', `conv2d: groups ${g} must divide both the input channels (Cin = ${cin} of x ${shapeToString(x)}) and filters (${a.filters})`, { x, groups: g });
+    check(cin % g === 0 && a.filters % g === 0, 'E_SHAPE', () => `conv2d: groups ${g} must divide both the input channels (Cin = ${cin} of x ${shapeToString(x)}) and filters (${a.filters})`, { x, groups: g });
     return { w: [a.kernelSize[0], a.kernelSize[1], cin / g, a.filters], b: [a.filters] };
   },
   cost([x, w, b], a, y) {

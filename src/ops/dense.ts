@@ -18,11 +18,11 @@ export type DenseKernelAttrs = DenseAttrs;
 const NO_TRANSPOSE = { transposeA: false, transposeB: false } as const;
 
 function checkDense([x, w, b]: readonly (Shape | undefined)[]): { k: number; m: number } {
-  check(x!.length >= 2, 'E_SHAPE', `dense: x must have rank >= 2 ([batch, ..., K]), got ${shapeToString(x!)}`, { x });
-  check(w!.length === 2, 'E_SHAPE', `dense: w must be [K, M], got ${shapeToString(w!)}`, { w });
+  check(x!.length >= 2, 'E_SHAPE', () => `dense: x must have rank >= 2 ([batch, ..., K]), got ${shapeToString(x!)}`, { x });
+  check(w!.length === 2, 'E_SHAPE', () => `dense: w must be [K, M], got ${shapeToString(w!)}`, { w });
   const [k, m] = w as [number, number];
-  check(x![x!.length - 1] === k, 'E_SHAPE', `dense: the last dimension of x ${shapeToString(x!)} must equal K = ${k} of w ${shapeToString(w!)}`, { x, w });
-  if (b) check(b.length === 1 && b[0] === m, 'E_SHAPE', `dense: b must be [${m}] (the units of w ${shapeToString(w!)}), got ${shapeToString(b)}`, { w, b });
+  check(x![x!.length - 1] === k, 'E_SHAPE', () => `dense: the last dimension of x ${shapeToString(x!)} must equal K = ${k} of w ${shapeToString(w!)}`, { x, w });
+  if (b) check(b.length === 1 && b[0] === m, 'E_SHAPE', () => `dense: b must be [${m}] (the units of w ${shapeToString(w!)}), got ${shapeToString(b)}`, { w, b });
   return { k, m };
 }
 

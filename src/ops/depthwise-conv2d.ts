@@ -34,17 +34,18 @@ export interface DepthwiseGeometry {
 
 export function depthwiseGeometry(x: Shape, w: Shape, b: Shape | undefined, a: DepthwiseConv2dAttrs): DepthwiseGeometry {
   const [n, , , c] = checkImage('depthwise_conv2d', x);
-  check(w.length === 4, 'E_SHAPE', `depthwise_conv2d: weights w must have rank 4 [kh, kw, C, depthMultiplier], got ${shapeToString(w)}`, { w });
+  check(w.length === 4, 'E_SHAPE', () => `depthwise_conv2d: weights w must have rank 4 [kh, kw, C, depthMultiplier], got ${shapeToString(w)}`, { w });
   const [kh, kw, wc, mult] = w as [number, number, number, number];
-  check(kh > 0 && kw > 0 && mult > 0, 'E_SHAPE', `depthwise_conv2d: weights w ${shapeToString(w)} have an empty dimension`, { w });
+  check(kh > 0 && kw > 0 && mult > 0, 'E_SHAPE', () => `depthwise_conv2d: weights w ${shapeToString(w)} have an empty dimension`, { w });
   if (wc !== c) {
     throw new TinyconvError('E_SHAPE', `depthwise_conv2d: x ${shapeToString(x)} has C = ${c} channels, so w must have ${c} in its third dimension, got w ${shapeToString(w)}`, { x, w });
   }
-  if (a.kernelSize) {
-    check(a.kernelSize[0] === kh && a.kernelSize[1] === kw, 'E_SHAPE', `depthwise_conv2d: weights w ${shapeToString(w)} do not match kernelSize [${a.kernelSize.join(', ')}]`, { w });
+  const ks = a.kernelSize;
+  if (ks) {
+    check(ks[0] === kh && ks[1] === kw, 'E_SHAPE', () => `depthwise_conv2d: weights w ${shapeToString(w)} do not match kernelSize [${ks.join(', ')}]`, { w });
   }
   if (a.depthMultiplier !== undefined) {
-    check(a.depthMultiplier === mult, 'E_SHAPE', `depthwise_conv2d: weights w ${shapeToString(w)} have depth multiplier ${mult}, depthMultiplier is ${a.depthMultiplier}`, { w });
+    check(a.depthMultiplier === mult, 'E_SHAPE', () => `depthwise_conv2d: weights w ${shapeToString(w)} have depth multiplier ${mult}, depthMultiplier is ${a.depthMultiplier}`, { w });
   }
   checkBias('depthwise_conv2d', b, c * mult, w);
   const { window, ho, wo } = slideWindow('depthwise_conv2d', x, w, kh, kw, a);

@@ -14,7 +14,7 @@ export interface FlattenAttrs {
  */
 export function flattenShape(x: Shape, axis: number): [number, number] {
   const r = x.length;
-  check(axis >= -r && axis <= r, 'E_ATTR', `flatten: attribute axis ${axis} is out of range for input ${shapeToString(x)} (expected [${-r}, ${r}])`, { axis, shape: x });
+  check(axis >= -r && axis <= r, 'E_ATTR', () => `flatten: attribute axis ${axis} is out of range for input ${shapeToString(x)} (expected [${-r}, ${r}])`, { axis, shape: x });
   const a = axis < 0 ? axis + r : axis;
   return [sizeOf(x.slice(0, a)), sizeOf(x.slice(a))];
 }

@@ -25,8 +25,8 @@ export function matmulDims(a: Shape, b: Shape, { transposeA, transposeB }: Matmu
   const op = 'matmul';
   const t = (f: boolean): string => (f ? ' (transposed)' : '');
   const [sa, sb] = shown.map(shapeToString) as [string, string];
-  check(a.length >= 2, 'E_SHAPE', `${op}: a must have rank >= 2 ([..., M, K]), got ${sa}`, { a });
-  check(b.length >= 2, 'E_SHAPE', `${op}: b must have rank >= 2 ([..., K, N]), got ${sb}`, { b });
+  check(a.length >= 2, 'E_SHAPE', () => `${op}: a must have rank >= 2 ([..., M, K]), got ${sa}`, { a });
+  check(b.length >= 2, 'E_SHAPE', () => `${op}: b must have rank >= 2 ([..., K, N]), got ${sb}`, { b });
   const [m, ka] = transposeA ? [a[a.length - 1]!, a[a.length - 2]!] : [a[a.length - 2]!, a[a.length - 1]!];
   const [kb, n] = transposeB ? [b[b.length - 1]!, b[b.length - 2]!] : [b[b.length - 2]!, b[b.length - 1]!];
   if (ka !== kb) {

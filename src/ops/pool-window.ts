@@ -1,5 +1,5 @@
 import { TinyconvError, check } from '../core/errors.js';
-import { shapeToString, sizeOf, type Shape } from '../core/shape.js';
+import { shapeToString, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { KernelRunner } from '../core/op.js';
 import type { AttrReader } from './attrs.js';
@@ -66,8 +66,23 @@ export function checkImage(op: string, x: Shape | undefined): asserts x is Shape
   check(x !== undefined && x.length === 4, 'E_SHAPE', () => `${op}: input x must have rank 4 [N, H, W, C], got ${x ? shapeToString(x) : 'none'}`, { op, x });
 }
 
+/**
+ * The last window per attrs object: runOp resolves it for the output shape and again in forward,
+ * and a layer's normalised attrs repeat on every call. The input shape is compared by value.
+ */
+const windowMemo = new WeakMap<PoolAttrs, { op: string; x: Shape; window: PoolWindow }>();
+
 /** Resolves the window of `op` over input `x`, rejecting geometry with no valid output. */
 export function poolWindow(op: string, x: Shape | undefined, a: PoolAttrs): PoolWindow {
+  const hit = windowMemo.get(a);
+  if (hit && x && hit.op === op && shapesEqual(hit.x, x)) return hit.window;
+  // Frozen: the same object goes to every later call with this input shape.
+  const window = Object.freeze(resolveWindow(op, x, a));
+  windowMemo.set(a, { op, x: [...x!], window });
+  return window;
+}
+
+function resolveWindow(op: string, x: Shape | undefined, a: PoolAttrs): PoolWindow {
   checkImage(op, x);
   const [, inH, inW] = x as [number, number, number, number];
   const [kh, kw] = a.poolSize;
@@ -137,6 +152,6 @@ export function scalarLike(like: Tensor, v: number): Tensor {
 /** Runs a kernel that returns exactly two outputs (a value and its argmax). */
 export function run2(k: KernelRunner, kernel: string, inputs: readonly Tensor[], attrs: unknown): [Tensor, Tensor] {
   const out = k.run(kernel, inputs, attrs);
-  check(out.length === 2, 'E_BACKEND', `kernel ${kernel} on ${k.backend} returned ${out.length} outputs, expected 2 (values, argmax)`);
+  check(out.length === 2, 'E_BACKEND', () => `kernel ${kernel} on ${k.backend} returned ${out.length} outputs, expected 2 (values, argmax)`);
   return [out[0]!, out[1]!];
 }

@@ -15,7 +15,7 @@ export interface ReshapeAttrs {
 export function resolveReshape(x: Shape, target: readonly number[]): number[] {
   const out = target.map((d, i) => {
     if (d !== 0) return d;
-    check(i < x.length, 'E_SHAPE', `reshape: target ${shapeToString(target)} has 0 at position ${i}, but input ${shapeToString(x)} has no dimension ${i} to copy`, { input: x, target });
+    check(i < x.length, 'E_SHAPE', () => `reshape: target ${shapeToString(target)} has 0 at position ${i}, but input ${shapeToString(x)} has no dimension ${i} to copy`, { input: x, target });
     return x[i]!;
   });
   const n = sizeOf(x);

@@ -24,7 +24,7 @@ export const softmax = defineOp<SoftmaxAttrs>({
     return { axis };
   },
   outputShape([x], { axis }) {
-    check(x!.length >= 1, 'E_SHAPE', `softmax: x must have rank >= 1, got a scalar ${shapeToString(x!)}`, { x });
+    check(x!.length >= 1, 'E_SHAPE', () => `softmax: x must have rank >= 1, got a scalar ${shapeToString(x!)}`, { x });
     normAxis(axis, x!.length, 'softmax: attribute axis');
     return x!;
   },

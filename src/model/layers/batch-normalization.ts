@@ -72,12 +72,12 @@ export class BatchNormalization extends Layer {
 
   protected infer([x]: readonly SymShape[]): Inferred {
     const rank = x!.length;
-    check(rank >= 2, 'E_SHAPE', `expects an input of rank >= 2 (batch, ..., channels), got ${formatShape(x!)}`);
+    check(rank >= 2, 'E_SHAPE', () => `expects an input of rank >= 2 (batch, ..., channels), got ${formatShape(x!)}`);
     if (this.axis !== -1 && this.axis !== rank - 1) {
       throw new TinyconvError('E_UNSUPPORTED', `axis ${this.axis} is not supported for input ${formatShape(x!)}; only the channel axis ${rank - 1} (-1)`, { axis: this.axis });
     }
     const c = x![rank - 1];
-    check(c !== null && c !== undefined && c > 0, 'E_SHAPE', `the channel dimension must be known, got input ${formatShape(x!)}`);
+    check(c !== null && c !== undefined && c > 0, 'E_SHAPE', () => `the channel dimension must be known, got input ${formatShape(x!)}`);
     const weights: WeightSpec[] = [];
     if (this.scale) weights.push({ name: 'gamma', shape: [c], trainable: true, initializer: this.gammaInitializer });
     if (this.center) weights.push({ name: 'beta', shape: [c], trainable: true, initializer: this.betaInitializer });

@@ -62,7 +62,7 @@ export class Conv2D extends Layer {
 
   protected infer([x]: readonly SymShape[]): Inferred {
     const [, , cin] = imageDims(x!);
-    check(cin % this.groups === 0, 'E_SHAPE', `groups ${this.groups} must divide the input channels, got input ${formatShape(x!)}`);
+    check(cin % this.groups === 0, 'E_SHAPE', () => `groups ${this.groups} must divide the input channels, got input ${formatShape(x!)}`);
     const [ho, wo] = windowOutput(x!, this.kernelSize, this.strides, this.dilationRate, this.padding, 'kernel');
     const weights = [{ name: 'kernel', shape: [...this.kernelSize, cin / this.groups, this.filters], trainable: true, initializer: this.kernelInitializer }];
     if (this.useBias) weights.push({ name: 'bias', shape: [this.filters], trainable: true, initializer: this.biasInitializer });
@@ -70,7 +70,7 @@ export class Conv2D extends Layer {
   }
 
   protected run([x]: readonly Tensor[], ctx: CallContext): Tensor {
-    const attrs = { strides: this.strides, padding: this.padding, dilations: this.dilationRate, groups: this.groups, ...fusedActivation(this.activation) };
+    const attrs = this.opAttrsOnce('conv2d', () => ({ strides: this.strides, padding: this.padding, dilations: this.dilationRate, groups: this.groups, ...fusedActivation(this.activation) }));
     const y = runOp('conv2d', [x!, this.variable('kernel', ctx), this.optionalVariable('bias', ctx)], attrs, ctx.backend, ctx.mode).y;
     return finishActivation(y, this.activation, ctx);
   }

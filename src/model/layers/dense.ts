@@ -45,16 +45,16 @@ export class Dense extends Layer {
   }
 
   protected infer([x]: readonly SymShape[]): Inferred {
-    check(x!.length >= 2, 'E_SHAPE', `expects an input of rank >= 2 (batch, ..., features), got ${formatShape(x!)}`);
+    check(x!.length >= 2, 'E_SHAPE', () => `expects an input of rank >= 2 (batch, ..., features), got ${formatShape(x!)}`);
     const k = x![x!.length - 1];
-    check(k !== null && k !== undefined && k > 0, 'E_SHAPE', `the last dimension of the input must be known and positive, got ${formatShape(x!)}`);
+    check(k !== null && k !== undefined && k > 0, 'E_SHAPE', () => `the last dimension of the input must be known and positive, got ${formatShape(x!)}`);
     const weights = [{ name: 'kernel', shape: [k, this.units], trainable: true, initializer: this.kernelInitializer }];
     if (this.useBias) weights.push({ name: 'bias', shape: [this.units], trainable: true, initializer: this.biasInitializer });
     return { output: [...x!.slice(0, -1), this.units], weights };
   }
 
   protected run([x]: readonly Tensor[], ctx: CallContext): Tensor {
-    const y = runOp('dense', [x!, this.variable('kernel', ctx), this.optionalVariable('bias', ctx)], fusedActivation(this.activation), ctx.backend, ctx.mode).y;
+    const y = runOp('dense', [x!, this.variable('kernel', ctx), this.optionalVariable('bias', ctx)], this.opAttrsOnce('dense', () => fusedActivation(this.activation)), ctx.backend, ctx.mode).y;
     return finishActivation(y, this.activation, ctx);
   }
 

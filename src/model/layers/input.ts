@@ -26,7 +26,7 @@ export class InputLayer extends Layer {
     const r = this.configReader(config);
     const b = r.any('batch_shape');
     const shape = (b !== undefined && b !== null ? readSymShape(b, `${this.where}: attribute batch_shape`) : this.batchInputShape) ?? r.fail('batch_input_shape', 'given (or batch_shape, or input_shape)');
-    check(shape.length >= 1, 'E_ATTR', `${this.where}: the input shape needs at least the batch dimension, got ${formatShape(shape)}`);
+    check(shape.length >= 1, 'E_ATTR', () => `${this.where}: the input shape needs at least the batch dimension, got ${formatShape(shape)}`);
     for (const key of ['sparse', 'ragged']) {
       if (r.bool(key, false)) throw new TinyconvError('E_UNSUPPORTED', `${this.where}: ${key} inputs are not supported`, { attr: key });
     }
@@ -74,7 +74,7 @@ export interface InputOptions {
 export function Input(options: InputOptions): SymbolicTensor {
   check(options !== null && typeof options === 'object', 'E_ARG', 'Input() needs options {shape} or {batch_shape}');
   const { shape, batch_shape, batch_size, name, dtype } = options;
-  check((shape === undefined) !== (batch_shape === undefined), 'E_ARG', `Input() needs exactly one of shape and batch_shape, got ${JSON.stringify(options)}`);
+  check((shape === undefined) !== (batch_shape === undefined), 'E_ARG', () => `Input() needs exactly one of shape and batch_shape, got ${JSON.stringify(options)}`);
   const config: InputLayerConfig = shape !== undefined ? { input_shape: shape, batch_size: batch_size ?? null } : { batch_shape: batch_shape! };
   if (name !== undefined) config.name = name;
   if (dtype !== undefined) config.dtype = dtype;

@@ -51,7 +51,7 @@ abstract class Pooling2D extends Layer {
   }
 
   protected run([x]: readonly Tensor[], ctx: CallContext): Tensor {
-    return runOp(this.op, [x!], this.opAttrs(), ctx.backend, ctx.mode).y;
+    return runOp(this.op, [x!], this.opAttrsOnce(this.op, () => this.opAttrs()), ctx.backend, ctx.mode).y;
   }
 
   protected layerConfig(): Record<string, unknown> {

@@ -22,7 +22,7 @@ export class Flatten extends Layer {
 
   protected infer([x]: readonly SymShape[]): Inferred {
     const n = featureSize(x!);
-    check(n !== null, 'E_SHAPE', `needs the non-batch dimensions of its input to be known, got ${formatShape(x!)}`);
+    check(n !== null, 'E_SHAPE', () => `needs the non-batch dimensions of its input to be known, got ${formatShape(x!)}`);
     return { output: [batchOf(x!), n] };
   }
 
@@ -57,7 +57,7 @@ export class Reshape extends Layer {
 
   protected infer([x]: readonly SymShape[]): Inferred {
     const n = featureSize(x!);
-    check(n !== null, 'E_SHAPE', `needs the non-batch dimensions of its input to be known, got ${formatShape(x!)}`);
+    check(n !== null, 'E_SHAPE', () => `needs the non-batch dimensions of its input to be known, got ${formatShape(x!)}`);
     const known = this.targetShape.reduce((a, d) => (d === -1 ? a : a * d), 1);
     const target = formatShape([null, ...this.targetShape]);
     if (this.targetShape.includes(-1)) {
