@@ -41,7 +41,10 @@ export function toBackend(t: Tensor, b: Backend): Tensor {
 export interface OpCall {
   op: OpDef;
   attrs: unknown;
+  /** The inputs on the op's backend (copies where they came from elsewhere): what backward reads. */
   inputs: (Tensor | undefined)[];
+  /** The inputs as the caller gave them: gradients are attributed to these. */
+  sources: (Tensor | undefined)[];
   y: Tensor;
   saved: Tensor[];
   mode: Mode;
@@ -72,7 +75,7 @@ export function runOp(name: string, inputs: readonly (Tensor | undefined)[], raw
     // Intermediates of a composite forward that it neither returns nor saves.
     freeTemporaries(made, [r.y, ...(r.saved ?? []), ...Object.values(r.state ?? {}), ...ins.filter((t): t is Tensor => !!t)]);
     const tape = tapes[tapes.length - 1];
-    if (tape) tape.push({ op, attrs, inputs: ins, y: r.y, saved: r.saved ?? [], mode, backend, state: Object.values(r.state ?? {}) });
+    if (tape) tape.push({ op, attrs, inputs: ins, sources: [...inputs], y: r.y, saved: r.saved ?? [], mode, backend, state: Object.values(r.state ?? {}) });
     // Nothing records gradients: what the op saved for its backward pass is garbage now, and on
     // backends with their own memory (wasm, WebGPU) it should not wait for the GC.
     else {
@@ -147,7 +150,12 @@ function releaseTape(tape: readonly OpCall[], keep: readonly Tensor[]): void {
   const made = new Set<Tensor>();
   const outside = new Set<Tensor>(keep);
   for (const c of tape) {
-    for (const t of c.inputs) if (t && !made.has(t)) outside.add(t);
+    c.sources.forEach((src, j) => {
+      if (src && !made.has(src)) outside.add(src);
+      // A copy made to bring an input to the op's backend is the tape's own.
+      const cp = c.inputs[j];
+      if (cp && cp !== src) made.add(cp);
+    });
     for (const t of c.state) outside.add(t);
     made.add(c.y);
     for (const t of c.saved) made.add(t);
@@ -164,11 +172,11 @@ export function backprop(tape: readonly OpCall[], y: Tensor, dy: Tensor, wrt: re
   check(dy.size === y.size, 'E_SHAPE', `gradient seed ${shapeToString(dy.shape)} does not match output ${shapeToString(y.shape)}`);
   // Forward sweep: which tensors depend on something in `wrt`.
   const live = new Set<Tensor>(wrt);
-  for (const c of tape) if (c.inputs.some((t) => t && live.has(t))) live.add(c.y);
+  for (const c of tape) if (c.sources.some((t) => t && live.has(t))) live.add(c.y);
   // Tensors a gradient rule may hand back as they are (dy, an input, y, a saved tensor): never ours to free.
   const foreign = new Set<Tensor>([dy, ...wrt]);
   for (const c of tape) {
-    for (const t of c.inputs) if (t) foreign.add(t);
+    for (const t of [...c.inputs, ...c.sources]) if (t) foreign.add(t);
     foreign.add(c.y);
     for (const t of c.saved) foreign.add(t);
   }
@@ -197,7 +205,7 @@ export function backprop(tape: readonly OpCall[], y: Tensor, dy: Tensor, wrt: re
     const c = tape[i]!;
     const gy = g.get(c.y);
     if (!gy || !c.op.backward) continue;
-    const needs = c.inputs.map((t) => !!t && live.has(t));
+    const needs = c.sources.map((t) => !!t && live.has(t));
     if (!needs.some(Boolean)) continue;
     const made: Tensor[] = [];
     const k = kernelRunner(c.backend, made);
@@ -210,7 +218,7 @@ export function backprop(tape: readonly OpCall[], y: Tensor, dy: Tensor, wrt: re
     freeTemporaries(made, [...gIn.filter((t, j): t is Tensor => !!t && needs[j]!), gyHere, ...foreign]);
     if (gyHere !== gy && !gIn.includes(gyHere)) gyHere.dispose();
     const taken = new Set<Tensor>();
-    c.inputs.forEach((t, j) => {
+    c.sources.forEach((t, j) => {
       const gj = gIn[j];
       if (!t || !needs[j] || !gj) return;
       taken.add(gj);
@@ -220,7 +228,7 @@ export function backprop(tape: readonly OpCall[], y: Tensor, dy: Tensor, wrt: re
       drop(t);
       put(t, sum);
       // gj may also be the gradient of another input of this op (x + x), still to be summed.
-      if (!c.inputs.slice(j + 1).some((u, m) => u && needs[j + 1 + m] && gIn[j + 1 + m] === gj)) free(gj);
+      if (!c.sources.slice(j + 1).some((u, m) => u && needs[j + 1 + m] && gIn[j + 1 + m] === gj)) free(gj);
     });
     // Gradients the rule computed but nobody asked for.
     for (const gj of gIn) if (gj && !taken.has(gj)) free(gj);

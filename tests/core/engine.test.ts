@@ -46,3 +46,27 @@ describe('engine', () => {
     expect(() => runOp('activation', [x], { kind: 'relu' }, partial)).toThrow(expect.objectContaining({ code: 'E_NO_KERNEL' }));
   });
 });
+
+describe('engine across backends', () => {
+  it('attributes gradients to the caller\'s tensor when the op ran on another backend', async () => {
+    const { createReferenceBackend } = await import('../../src/backends/reference/index.js');
+    const other = createReferenceBackend('float32');
+    const x = Tensor.from([1, -2, 3], [3]); // lives on the host backend
+    const { grads } = grad(() => runOp('mul', [x, x], {}, other).y, [x]);
+    expect([...grads[0]!.dataSync()]).toEqual([2, -4, 6]);
+  });
+
+  it('repeated grad() steps give the same, correct gradients (nothing the steps share is freed)', async () => {
+    const { createReferenceBackend } = await import('../../src/backends/reference/index.js');
+    const b = createReferenceBackend('float32');
+    const w = b.upload(Float32Array.from([0.5, -1, 2]), [3]);
+    const x = b.upload(Float32Array.from([1, 2, 3]), [3]);
+    const first = grad(() => runOp('activation', [runOp('mul', [x, w], {}, b).y], { kind: 'tanh' }, b).y, [w]).grads[0]!.dataSync();
+    for (let i = 0; i < 20; i++) {
+      const g = grad(() => runOp('activation', [runOp('mul', [x, w], {}, b).y], { kind: 'tanh' }, b).y, [w]).grads[0]!;
+      expect([...g.dataSync()]).toEqual([...first]);
+    }
+    // d/dw tanh(x*w) = x * (1 - tanh(x*w)^2)
+    [1, 2, 3].forEach((xv, i) => expect(first[i]).toBeCloseTo(xv * (1 - Math.tanh(xv * [0.5, -1, 2][i]!) ** 2), 6));
+  });
+});
