@@ -47,21 +47,28 @@ describe('the thread pool', () => {
 
   it.each([
     [1, 1], [2, 1], [3, 1], [7, 1], [64, 4], [1000, 1], [1001, 100], [999, 1000], [100_003, 16],
-  ])('computes every index of [0, %i) exactly once, in contiguous chunks of whole %i-grains', (total, grain) => {
+  ])('computes every index of [0, %i) exactly once, in chunks of whole %i-grains', (total, grain) => {
     const { counts, owner } = mark(be, total, grain);
     expect(counts.every((c) => c === 1)).toBe(true);
-    const parts = Math.min(3, Math.ceil(total / grain));
-    // Chunks in worker order, the caller (worker 0) first, each starting on a grain boundary.
-    const starts = [0];
-    for (let i = 1; i < total; i++) {
-      if (owner[i] !== owner[i - 1]) {
-        expect(owner[i]).toBe(owner[i - 1]! + 1);
-        expect(i % grain).toBe(0);
-        starts.push(i);
-      }
+    // Chunks are claimed by whichever thread comes first; each starts on a grain boundary.
+    for (let i = 1; i < total; i++) if (owner[i] !== owner[i - 1]) expect(i % grain).toBe(0);
+    expect(owner.every((o) => o >= 0 && o < 3)).toBe(true);
+    if (Math.ceil(total / grain) === 1) expect(owner.every((o) => o === 0)).toBe(true);
+  });
+
+  it('shares a large range among the threads, in a few chunks per thread', () => {
+    const total = 1 << 20;
+    let spread = false;
+    // A worker may lose its core on a busy machine; then the caller takes its share.
+    for (let attempt = 0; attempt < 100 && !spread; attempt++) {
+      const { counts, owner } = mark(be, total, 1024);
+      expect(counts.every((c) => c === 1)).toBe(true);
+      let chunks = 1;
+      for (let i = 1; i < total; i++) if (owner[i] !== owner[i - 1]) chunks++;
+      expect(chunks).toBeLessThanOrEqual(4 * 3 * 2);
+      spread = new Set(owner).size > 1;
     }
-    expect(starts.length).toBe(parts);
-    expect(owner[0]).toBe(0);
+    expect(spread).toBe(true);
   });
 
   it('workers see memory the caller grew after they started', () => {
@@ -70,23 +77,36 @@ describe('the thread pool', () => {
     const { counts, owner } = mark(be, total, 1024);
     expect(be.diagnostics.memory.memoryBytes).toBeGreaterThan(before);
     expect(counts.every((c) => c === 1)).toBe(true);
-    expect(owner[total - 1]).toBe(2);
+    expect(owner.every((o) => o >= 0 && o < 3)).toBe(true);
   });
 
-  it('raises a TinyconvError on the caller when a kernel traps in a worker, then keeps working', () => {
+  it('raises a TinyconvError on the caller when a kernel traps, in a worker or on the caller, then keeps working', () => {
     const rt = be.runtime;
-    const err = (() => {
-      try {
-        rt.run('runtime_trap', [2500], 3000, 1); // chunks [0, 1000), [1000, 2000), [2000, 3000)
-      } catch (e) {
-        return e;
+    const seen = new Set<string>();
+    // Which thread computes index 2500 depends on who claims it first: try until both paths ran.
+    for (let attempt = 0; attempt < 200 && seen.size < 2; attempt++) {
+      const err = (() => {
+        try {
+          rt.run('runtime_trap', [2500], 3000, 1);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(TinyconvError);
+      expect((err as TinyconvError).code).toBe('E_BACKEND');
+      const m = /wasm kernel runtime_trap in worker ([12]): .*unreachable/.exec((err as Error).message);
+      if (m) {
+        expect((err as TinyconvError).details).toMatchObject({ kernel: 'runtime_trap', worker: Number(m[1]) });
+        seen.add('worker');
+      } else {
+        expect((err as Error).message).toMatch(/wasm kernel runtime_trap failed: .*unreachable/);
+        seen.add('caller');
       }
-    })();
-    expect(err).toBeInstanceOf(TinyconvError);
-    expect((err as TinyconvError).code).toBe('E_BACKEND');
-    expect((err as Error).message).toMatch(/wasm kernel runtime_trap in worker 2: .*unreachable/);
-    expect((err as TinyconvError).details).toMatchObject({ kernel: 'runtime_trap', worker: 2 });
-    expect(() => rt.run('runtime_trap', [10], 3000, 1)).toThrow(/E_BACKEND.*wasm kernel runtime_trap failed: .*unreachable/);
+      expect(mark(be, 3000, 1).counts.every((c) => c === 1)).toBe(true);
+    }
+    // The caller usually drains so cheap a range before a worker wakes: either path must report well.
+    expect(seen.size).toBeGreaterThan(0);
+    expect(() => rt.run('runtime_trap', [0], 1, 1)).toThrow(/E_BACKEND.*wasm kernel runtime_trap failed: .*unreachable/);
     expect(mark(be, 3000, 1).counts.every((c) => c === 1)).toBe(true);
     expect(be.runtime.threads).toBe(3);
   });
@@ -97,7 +117,7 @@ describe('the thread pool', () => {
 });
 
 describe('guards', () => {
-  it('takes over the chunk of a worker that never claims it, then runs single-threaded', async () => {
+  it('does not wait for a worker that never claims its job, and retires the pool once it stays away', async () => {
     const module = await WebAssembly.compile(readFileSync(new URL('tinyconv-mt.wasm', url)));
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 32768, shared: true } as WebAssembly.MemoryDescriptor);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
@@ -106,13 +126,20 @@ describe('guards', () => {
     const pool = await ThreadPool.start({ module, memory, heap, exports, threads: 2, workerUrl: fixture('stuck-worker.js'), ackTimeoutMs: 200 });
     const counts = heap.allocZeroed(400), owner = heap.allocZeroed(400);
     const t0 = Date.now();
-    pool.run('runtime_mark', [counts, owner], 100, 1);
+    let runs = 0;
+    while (pool.retiredBecause === null && Date.now() - t0 < 5000) {
+      const t = Date.now();
+      pool.run('runtime_mark', [counts, owner], 100, 1);
+      runs++;
+      expect(Date.now() - t).toBeLessThan(100); // the caller computes everything at once
+      expect([...new Int32Array(memory.buffer, counts, 100)].every((c) => c === runs)).toBe(true);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
-    expect([...new Int32Array(memory.buffer, counts, 100)].every((c) => c === 1)).toBe(true);
     expect(pool.retiredBecause).toMatch(/worker 1 did not pick up a kernel \(runtime_mark\) within 0.2 s/);
     expect(pool.threads).toBe(1);
-    pool.run('runtime_mark', [counts, owner], 100, 1); // now on the caller alone, at once
-    expect([...new Int32Array(memory.buffer, counts, 100)].every((c) => c === 2)).toBe(true);
+    pool.run('runtime_mark', [counts, owner], 100, 1); // now on the caller alone
+    expect([...new Int32Array(memory.buffer, counts, 100)].every((c) => c === runs + 1)).toBe(true);
     pool.dispose();
   });
 

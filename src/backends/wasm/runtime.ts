@@ -26,9 +26,9 @@ export interface WasmRuntime {
   scratch(bytesPerWorker: number): number;
   /**
    * Calls export `name` with `args` followed by (start, end, worker), splitting [0, total) into
-   * contiguous chunks across the workers, each a whole number of `grain` items (the last takes the
-   * rest), worker 0 (the caller) first. Returns when all chunks are done; a trap in any chunk
-   * throws E_BACKEND naming the kernel.
+   * contiguous chunks that the threads (worker 0: the caller) claim as they come free, each a
+   * whole number of `grain` items (the last may end at `total`); a worker may take several.
+   * Returns when all chunks are done; a trap in any chunk throws E_BACKEND naming the kernel.
    */
   run(name: string, args: readonly number[], total: number, grain?: number): void;
   /** Calls an export once on the calling thread (for kernels that do not split). */

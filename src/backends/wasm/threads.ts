@@ -5,16 +5,20 @@ import type { WasmHeap } from './memory.js';
 /**
  * The wasm backend's thread pool. Every worker instantiates the threaded module over the same
  * shared memory (src/backends/wasm/tinyconv-worker.js). A kernel call is posted through a command
- * block in that memory: the export's index, its arguments (as f64, exact for i32 and f32) and each
- * worker's chunk; the caller bumps each needed worker's slot and wakes it with Atomics.notify,
- * computes chunk 0 itself, then waits for the pending count to reach 0 (Atomics.wait, or a spin
- * on a browser main thread, where waiting is not allowed). All of it is synchronous, as kernels are.
+ * block in that memory: the export's index, its arguments (as f64, exact for i32 and f32) and the
+ * range to split; the caller bumps each needed worker's slot and wakes it with Atomics.notify,
+ * then every thread, the caller first, claims chunks of the range from a shared counter until none
+ * is left (guided: each claim takes 1/threads of what remains, never less than a floor), so a
+ * worker that wakes late or loses its core to another process costs only the chunks it did not
+ * take, not a stalled caller. All of it is synchronous, as kernels are.
  *
  * Guards, so that a run never hangs: a worker claims each job with a compare-and-swap on its ack
- * word; when one has not claimed its job after ACK_TIMEOUT_MS (it exited, or its thread is stuck)
- * the caller claims and computes that chunk itself, retires the pool, and later runs use one
- * thread (the reason goes to the backend's diagnostics). A kernel that fails in a worker (a trap)
- * is written back into the block and rethrown on the caller as a TinyconvError.
+ * word; once the range is exhausted the caller claims the job of every worker that has not woken
+ * yet (it has nothing left to do) instead of waiting for it. A worker that has not been seen awake
+ * for ACK_TIMEOUT_MS while jobs were posted to it (it exited, or its thread is stuck) retires the
+ * pool: later runs use one thread (the reason goes to the backend's diagnostics). A kernel that
+ * fails in a worker (a trap) is written back into the block and rethrown on the caller as a
+ * TinyconvError.
  */
 
 /** Most workers a pool may have (the command block has a slot for each). */
@@ -23,9 +27,16 @@ const MAX_ARGS = 32;
 const MSG_BYTES = 512;
 const ACK_TIMEOUT_MS = 3000;
 const START_TIMEOUT_MS = 30_000;
+/**
+ * Claims are never smaller than 1/(CLAIMS_PER_THREAD * threads) of the range: few enough calls
+ * that per-call work (a GEMM packing its shared operand) stays small, enough that a late thread
+ * leaves little imbalance at the end.
+ */
+const CLAIMS_PER_THREAD = 4;
 
 /** Word offsets (Int32) and byte offsets inside the command block; sent to every worker. */
-const WORDS = 8 + 4 * MAX_THREADS;
+const HEAD = 16;
+const WORDS = HEAD + 4 * MAX_THREADS;
 export const LAYOUT = {
   pending: 0, // workers still running the current job
   error: 1, // 1 + index of the first worker whose kernel threw, else 0
@@ -33,9 +44,16 @@ export const LAYOUT = {
   kernel: 3, // export index of the current job
   nargs: 4,
   msgLen: 5,
-  slot: 8, // + w: job number posted to worker w
-  ack: 8 + MAX_THREADS, // + w: last job worker w claimed (-1: claimed by the caller)
-  chunk: 8 + 2 * MAX_THREADS, // + 2w, + 2w + 1: worker w's [start, end)
+  next: 6, // next unclaimed unit of the range
+  units: 7, // units in the range: ceil(total / grain)
+  grain: 8, // items per unit
+  total: 9, // items in the range
+  minClaim: 10, // fewest units a claim takes
+  threads: 11, // threads taking part (the guided claim size divides by it)
+  slot: HEAD, // + w: job number posted to worker w
+  ack: HEAD + MAX_THREADS, // + w: last job of worker w claimed (by it, or by the caller; -1: retired)
+  seen: HEAD + 2 * MAX_THREADS, // + w: last job number worker w saw awake
+  asleep: HEAD + 3 * MAX_THREADS, // + w: 1 while worker w sleeps in Atomics.wait (only then it needs a notify)
   words: WORDS,
   argsByte: WORDS * 4,
   maxArgs: MAX_ARGS,
@@ -43,6 +61,26 @@ export const LAYOUT = {
   msgBytes: MSG_BYTES,
 } as const;
 const BLOCK_BYTES = LAYOUT.msgByte + MSG_BYTES;
+
+/**
+ * Claims the next chunk of the posted range: its first unit, or -1 when none is left; the chunk
+ * ends at `claimEnd`. The worker script repeats this logic (it imports nothing).
+ */
+function claim(i32: Int32Array): number {
+  const units = i32[LAYOUT.units]!, parts = i32[LAYOUT.threads]!, floor = i32[LAYOUT.minClaim]!;
+  for (;;) {
+    const u = Atomics.load(i32, LAYOUT.next);
+    if (u >= units) return -1;
+    const n = Math.min(units - u, Math.max(floor, Math.ceil((units - u) / parts)));
+    if (Atomics.compareExchange(i32, LAYOUT.next, u, u + n) === u) {
+      claimEnd = u + n;
+      return u;
+    }
+  }
+}
+let claimEnd = 0;
+/** Polls of the pending count before the caller sleeps on it. */
+const JOIN_SPIN = 2048;
 
 type Fn = (...args: number[]) => number | void;
 
@@ -75,6 +113,8 @@ export class ThreadPool {
   readonly #heap: WasmHeap;
   readonly #ctrl: number;
   readonly #seq: number[];
+  /** Per worker: since when (Date.now()) its jobs were taken back without it being seen awake; 0: it was. */
+  readonly #asleepSince: number[];
   readonly #canWait: boolean;
   readonly #ackTimeoutMs: number;
   #workers: WorkerHandle[] = [];
@@ -89,6 +129,7 @@ export class ThreadPool {
     this.#heap = o.heap;
     this.#ctrl = ctrl;
     this.#seq = new Array<number>(o.threads).fill(0);
+    this.#asleepSince = new Array<number>(o.threads).fill(0);
     // Views of the buffer as it is now stay valid for the block's low addresses after growth.
     this.#i32 = new Int32Array(o.memory.buffer, ctrl, LAYOUT.words);
     this.#f64 = new Float64Array(o.memory.buffer, ctrl + LAYOUT.argsByte, MAX_ARGS);
@@ -117,8 +158,8 @@ export class ThreadPool {
   }
 
   /**
-   * Calls export `name` with `args` then (start, end, worker) for contiguous chunks of [0, total):
-   * as many chunks as threads, each a whole number of `grain` items (the last takes the rest).
+   * Calls export `name` with `args` then (start, end, worker) for chunks of [0, total) that every
+   * thread claims in turn, each a whole number of `grain` items (the last may end at `total`).
    */
   run(name: string, args: readonly number[], total: number, grain = 1): void {
     const fn = this.#exports[name];
@@ -132,29 +173,35 @@ export class ThreadPool {
     if (args.length > MAX_ARGS) throw new TinyconvError('E_BACKEND', `wasm kernel ${name}: ${args.length} arguments, at most ${MAX_ARGS} pass to workers`, { kernel: name });
 
     const i32 = this.#i32;
-    const bounds = (w: number): number => Math.min(total, Math.floor((units * w) / parts) * g);
     i32[LAYOUT.kernel] = k;
     i32[LAYOUT.nargs] = args.length;
     for (let a = 0; a < args.length; a++) this.#f64[a] = args[a]!;
-    for (let w = 1; w < parts; w++) {
-      i32[LAYOUT.chunk + 2 * w] = bounds(w);
-      i32[LAYOUT.chunk + 2 * w + 1] = bounds(w + 1);
-    }
+    i32[LAYOUT.units] = units;
+    i32[LAYOUT.grain] = g;
+    i32[LAYOUT.total] = total;
+    i32[LAYOUT.threads] = parts;
+    i32[LAYOUT.minClaim] = Math.max(1, Math.floor(units / (CLAIMS_PER_THREAD * parts)));
+    Atomics.store(i32, LAYOUT.next, 0);
     Atomics.store(i32, LAYOUT.error, 0);
     Atomics.store(i32, LAYOUT.pending, parts - 1);
     for (let w = 1; w < parts; w++) {
       Atomics.store(i32, LAYOUT.slot + w, ++this.#seq[w]!);
-      Atomics.notify(i32, LAYOUT.slot + w, 1);
+      // A notify is a system call (about 10 us): skip it for a worker still polling its slot.
+      // Sequentially consistent atomics make this safe: a worker that sets its flag after this
+      // load sees the new slot value before it sleeps.
+      if (Atomics.load(i32, LAYOUT.asleep + w) !== 0) Atomics.notify(i32, LAYOUT.slot + w, 1);
     }
     let own: unknown = null;
     try {
-      callKernel(name, fn, args, 0, bounds(1), 0);
+      for (let u = claim(i32); u >= 0; u = claim(i32)) callKernel(name, fn, args, u * g, Math.min(total, claimEnd * g), 0);
     } catch (e) {
       own = e;
     }
-    // Always wait for the workers, even after a failure here: they are writing into memory the
-    // caller may free next.
-    this.#join(name, fn, args, parts, bounds);
+    // Nothing is left to claim (or this thread failed): workers that have not woken yet get their
+    // job taken back rather than waited for. Always wait for the others, even after a failure
+    // here: they are writing into memory the caller may free next.
+    this.#takeBack(name, parts);
+    this.#join();
     const failed = Atomics.load(i32, LAYOUT.error);
     if (failed !== 0) {
       const len = Atomics.load(i32, LAYOUT.msgLen);
@@ -164,25 +211,35 @@ export class ThreadPool {
     if (own) throw own;
   }
 
-  #join(name: string, fn: Fn, args: readonly number[], parts: number, bounds: (w: number) => number): void {
+  /**
+   * Claims the job of each worker that has not claimed it: it will skip that job when it wakes.
+   * A worker not seen awake for the ack timeout while jobs were posted to it retires the pool.
+   */
+  #takeBack(name: string, parts: number): void {
     const i32 = this.#i32;
-    const t0 = Date.now();
+    for (let w = 1; w < parts; w++) {
+      const job = this.#seq[w]!;
+      if (Atomics.compareExchange(i32, LAYOUT.ack + w, job - 1, job) !== job - 1) {
+        this.#asleepSince[w] = 0;
+        continue;
+      }
+      if (Atomics.sub(i32, LAYOUT.pending, 1) === 1) Atomics.notify(i32, LAYOUT.pending);
+      // Awake since the previous job was posted: alive, merely late this time.
+      if (Atomics.load(i32, LAYOUT.seen + w) >= job - 1) this.#asleepSince[w] = 0;
+      else if (this.#asleepSince[w] === 0) this.#asleepSince[w] = Date.now();
+      else if (Date.now() - this.#asleepSince[w]! >= this.#ackTimeoutMs) {
+        this.#retire(`worker ${w} did not pick up a kernel (${name}) within ${this.#ackTimeoutMs / 1000} s, so it has exited or hangs`);
+      }
+    }
+  }
+
+  /** Waits until every worker that claimed the job has finished it. */
+  #join(): void {
+    const i32 = this.#i32;
     let spins = 0;
     for (let p = Atomics.load(i32, LAYOUT.pending); p !== 0; p = Atomics.load(i32, LAYOUT.pending)) {
-      if (this.#canWait) Atomics.wait(i32, LAYOUT.pending, p, 20);
-      else if (++spins % 4096 !== 0) continue;
-      if (Date.now() - t0 < this.#ackTimeoutMs) continue;
-      // Chunks no worker claimed in time: claim them here, compute them, retire the pool.
-      for (let w = 1; w < parts; w++) {
-        const job = this.#seq[w]!;
-        if (Atomics.compareExchange(i32, LAYOUT.ack + w, job - 1, -1) !== job - 1) continue;
-        this.#retire(`worker ${w} did not pick up a kernel (${name}) within ${this.#ackTimeoutMs / 1000} s, so it has exited or hangs`);
-        try {
-          callKernel(name, fn, args, bounds(w), bounds(w + 1), w);
-        } finally {
-          if (Atomics.sub(i32, LAYOUT.pending, 1) === 1) Atomics.notify(i32, LAYOUT.pending);
-        }
-      }
+      // A claimed job is running: its end is near, so poll a while before sleeping.
+      if (this.#canWait && ++spins > JOIN_SPIN) Atomics.wait(i32, LAYOUT.pending, p, 20);
     }
   }
 
