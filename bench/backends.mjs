@@ -82,7 +82,7 @@ function tinyconvBackend(threads) {
 
 let tfjs = null;
 /** TF.js with its wasm backend registered, single-threaded (its threaded build needs a shim in Node). */
-function loadTfjs() {
+export function loadTfjs() {
   if (!tfjs) {
     tfjs = require('@tensorflow/tfjs');
     require('@tensorflow/tfjs-backend-wasm');

@@ -15,12 +15,11 @@
  * GFLOP/s count 2 flops per multiply-add of the direct algorithm, whatever algorithm runs.
  */
 
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { createWasmBackend } from '../dist/tinyconv.js';
+import { loadTfjs } from './backends.mjs';
 import { enableRelaxedSimd } from './relaxed.mjs';
 
-const require = createRequire(import.meta.url);
 
 /**
  * Workloads: [id, kernel, x shape, w shape, attrs]. conv2d weights are [kh, kw, Cin/groups, Cout],
@@ -137,12 +136,10 @@ async function tinyconvContender(relaxed, threads) {
 async function tfjsContender() {
   let tf;
   try {
-    tf = require('@tensorflow/tfjs');
-    require('@tensorflow/tfjs-backend-wasm');
+    tf = loadTfjs();
   } catch {
     return null;
   }
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!(await tf.setBackend('wasm'))) return null;
   await tf.ready();
   return {

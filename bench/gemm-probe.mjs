@@ -14,11 +14,10 @@
  * per-round speed ratios against TF.js.
  */
 
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { createWasmBackend } from '../dist/tinyconv.js';
+import { loadTfjs } from './backends.mjs';
 
-const require = createRequire(import.meta.url);
 
 function parseArgs(argv) {
   const opts = { rounds: 15, shapes: '512x512x512,1024x1024x1000,32x1024x1000,3136x576x64', tfjs: true };
@@ -85,12 +84,10 @@ async function tinyconvContender(relaxed) {
 async function tfjsContender() {
   let tf;
   try {
-    tf = require('@tensorflow/tfjs');
-    require('@tensorflow/tfjs-backend-wasm');
+    tf = loadTfjs();
   } catch {
     return null;
   }
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!(await tf.setBackend('wasm'))) return null;
   await tf.ready();
   return {
